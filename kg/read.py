@@ -25,6 +25,9 @@ __all__ = ["MAX_FILE_BYTES", "MAX_LINE_CHARS", "decode", "find_files", "read_pag
 #: Longer lines are dropped with a notice: no paper entry is that long, and a single huge
 #: line (a minified dump) would dominate memory and time for nothing.
 MAX_LINE_CHARS = 20_000
+#: A file whose characters are more than this share control codes or undecodable bytes is
+#: binary, even without NUL bytes.
+MAX_BINARY_SHARE = 0.05
 #: Larger files are refused with a notice rather than read into memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -38,8 +41,40 @@ _BOMS = (
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_HINT = re.compile(r"<(!doctype html|html|head|body|div|p|br|script|table)[\s>/]", re.I)
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt footer form h1 h2 h3 h4 h5 h6 header "
-    "hr li main nav ol p pre section table td th tr ul title".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "title",
+    ]
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 
@@ -118,11 +153,12 @@ def decode(data: bytes, name: str) -> tuple[str | None, list[Notice]]:
                 return data.decode(encoding), []
             except UnicodeDecodeError:
                 return None, [Notice(name, f"starts like {encoding} but does not decode, skipped")]
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
+    if b"\x00" not in data:
+        try:
+            return data.decode("utf-8"), []
+        except UnicodeDecodeError:
+            pass
+    else:
         sample = data[:4096]
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         if max(even, odd) > len(sample) // 4 and min(even, odd) < len(sample) // 40:
@@ -133,7 +169,15 @@ def decode(data: bytes, name: str) -> tuple[str | None, list[Notice]]:
                 pass
         return None, [Notice(name, "binary file, skipped")]
     text = data.decode("cp1252", errors="replace")
+    if _binary_share(text) > MAX_BINARY_SHARE:
+        return None, [Notice(name, "binary file, skipped")]
     return text, [Notice(name, "not UTF-8; decoded as Windows-1252 (Latin-1)")]
+
+
+def _binary_share(text: str) -> float:
+    sample = text[:65536]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\n\r\t\f"))
+    return odd / max(1, len(sample))
 
 
 class _TextFromHTML(HTMLParser):

@@ -104,7 +104,7 @@ def test_timeline_with_era_headings_and_a_missing_title():
             "Balanced Experts at Scale",
             "Showed that a bias term balances expert load.",
             "Influenced every later router.",
-            "Introduced capacity factors and demonstrated stable training at a trillion parameters.",
+            "Introduced capacity factors and showed stable training at a trillion parameters.",
             "Proved that routing choices matter more than expert count.",
             "Caching",
             "2022 – 2024Memory for long documents",
