@@ -1,0 +1,405 @@
+"""The ``kg_discover`` pipeline component: names no vocabulary knows.
+
+Takes a ``Doc`` (one title or paragraph) and writes candidate spans into span groups, each
+labelled with a kind (``MODEL``, ``METHOD`` ...):
+
+``kg_acronym`` / ``kg_long``
+    acronym definitions, paired by position ("Low-Rank Adaptation (LoRA)"), see
+    :mod:`kg.abbrev`;
+``kg_named``
+    what a sentence introduces: "we introduce X", "X, called Y", a paragraph opening
+    "X introduces ...", a title "X: A Benchmark for ...";
+``kg_cue``
+    the introduction cues themselves, so a known name right after one counts as introduced;
+``kg_shape``
+    words shaped like names: mixed case (RoBERTa, vLLM), letters with digits (GPT-4,
+    BTLM-3B-8K), a capitalised word with a version ("Kandinsky 5.0");
+``kg_context``
+    names whose kind the words around them give ("the X benchmark", "X, a dataset of");
+``kg_term``
+    task names built from a modality and a task head ("text-to-music generation").
+
+Kinds of new names come from the words around them, their own ending, or default to model.
+Word lists are data (``kg/data/discovery.json``). It does not merge or filter overlapping
+spans (``kg_merge`` does) nor look anything up across entries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.abbrev import find_abbreviations
+from kg.vocab import Vocabulary, load_vocabulary
+
+__all__ = ["Discover", "DiscoveryLists", "load_discovery_lists"]
+
+GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED = "kg_acronym", "kg_long", "kg_named"
+GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM = "kg_shape", "kg_context", "kg_cue", "kg_term"
+GROUPS = (GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED, GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM)
+
+#: A title, for the purpose of naming its subject: one short line, "Name: subtitle".
+MAX_TITLE_CHARS = 250
+#: A title's name before the colon has at most this many words.
+MAX_TITLE_NAME_WORDS = 4
+
+_WORD = r"[A-Za-z][A-Za-z0-9]*(?:\.[0-9]+)?"
+# A word shaped like a name: mixed case (RoBERTa, vLLM), letters with digits (GPT-4, T5),
+# or hyphen-joined parts of which one is so (SWE-bench, BTLM-3B-8K, DeepSeek-V2).
+_NAME_WORD = re.compile(
+    rf"(?<![\w@/.+-])({_WORD}(?:-[A-Za-z0-9]+(?:\.[0-9]+[A-Za-z]*)?)*[+*]?)(?![\w-])"
+)
+_CAPITALISED = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+_VERSION = r"v?\d+(?:\.\d+)*"
+_SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_VERSION_TOKEN = re.compile(r"^v\d+(?:\.\d+)*$", re.IGNORECASE)
+# A capitalised word with a version number: "Llama 2", "Kandinsky 5.0", "Gemini 1.5".
+_VERSIONED = re.compile(
+    rf"(?<![\w.-])([A-Z][a-z][A-Za-z]*)[ -]({_VERSION})(?![\w%.,/-]*\d)(?!\s*(?:%|percent|x\b))"
+)
+# A title-case name of up to six words: "Deep Deterministic Policy Gradient", "Movie Gen".
+_TITLE_NAME = re.compile(
+    rf"{_CAPITALISED}(?:\s+(?:(?:of|for|and|from|to|via|in|on)\s+)?{_CAPITALISED}){{0,5}}"
+    rf"(?:\s+{_VERSION}\b)?"
+)
+_LOWER_NAME = re.compile(r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)")
+_SKIP_BEFORE_NAME = re.compile(
+    r"^(?:(?:a|an|the|our|its|their|two|three|several|new|novel|first|simple|single|open"
+    r"|efficient|scalable|unified|general|strong|large|small)\s+)*",
+    re.IGNORECASE,
+)
+_INTRO_VERB = (
+    r"(?:introduc(?:e|es|ed)|propos(?:e|es|ed)|present(?:s|ed)?|releas(?:e|es|ed)"
+    r"|develop(?:s|ed)?|describ(?:e|es|ed)|build|builds|built|design(?:s|ed)?|invent(?:s|ed)?"
+    r"|pioneer(?:s|ed)?|unveil(?:s|ed)?|creat(?:e|es|ed)|report the development of)"
+)
+# Who introduces: the authors, the paper, or nobody (a summary or note opening on the verb).
+_INTRO_CUE = re.compile(
+    rf"(?:(?:^|(?<=[.;:!?])\s+)|\b(?:we|paper|report|work|authors|study|it)\s+"
+    rf"(?:(?:also|further|then|first|here|now|newly)\s+)?){_INTRO_VERB}\s+",
+    re.IGNORECASE,
+)
+_CALLED_CUE = re.compile(
+    r"\b(?:called|dubbed|named|termed|coined|coining the term|(?:which|that) we (?:call|term|name)"
+    r"|we (?:call|term|name)(?: it| them| this)?|referred to as|known as)\s+[\"“'‘]?",
+    re.IGNORECASE,
+)
+_SUBJECT_VERB = re.compile(
+    r"\s+(?:introduces|proposes|presents|reformulates|advances|is an?|extends|adapts"
+    r"|establishes|pioneered|introduced|demonstrates|shows)\b"
+)
+_APPOSED_NAME = re.compile(
+    rf"^(?:a|an|the)\s+[a-z][\w -]{{0,60}}?,\s+({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}"
+    rf"(?:\s+{_VERSION})?)(?=\s*[,.;]|\s+(?:that|which|with)\b)"
+)
+_TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
+_TRAILING_SMALL = frozenset({"of", "for", "and", "the", "with", "from", "to", "via", "in", "on"})
+_VARIANT_OF = re.compile(
+    r"^,\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,2}?(?:variant|version|extension|successor|upgrade)\s+of\s+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DiscoveryLists:
+    """Compiled word lists from ``discovery.json`` (see that file's comment)."""
+
+    kind_nouns: dict[str, str]
+    noun_after: re.Pattern[str]
+    appositive: re.Pattern[str]
+    noun_before: re.Pattern[str]
+    endings: tuple[tuple[re.Pattern[str], str], ...]
+    adjective_suffixes: frozenset[str]
+    size_suffix: re.Pattern[str]
+    not_names: frozenset[str]
+    task: re.Pattern[str]
+
+
+@cache
+def load_discovery_lists() -> DiscoveryLists:
+    """Compile the packaged discovery word lists.
+
+    Examples
+    --------
+    >>> lists = load_discovery_lists()
+    >>> lists.kind_nouns["benchmark"], "based" in lists.adjective_suffixes
+    ('benchmark', True)
+    """
+    data = json.loads(resources.files("kg").joinpath("data/discovery.json").read_text("utf-8"))
+    nouns = data["kind_nouns"]
+    alternatives = "|".join(sorted((re.escape(k) for k in nouns), key=len, reverse=True))
+    endings = tuple(
+        (re.compile(rf"(?:^|[-\s])?(?:{'|'.join(map(re.escape, words))})s?$", re.IGNORECASE), kind)
+        for kind, words in data["name_endings"].items()
+    )
+    sizes = "|".join(map(re.escape, data["size_words"]))
+    modalities = "|".join(
+        sorted((re.escape(m) for m in data["task_modalities"]), key=len, reverse=True)
+    )
+    heads = "|".join(map(re.escape, data["task_heads"]))
+    modality = rf"(?:[a-z0-9]+-to-[a-z0-9]+|{modalities})"
+    return DiscoveryLists(
+        kind_nouns=nouns,
+        noun_after=re.compile(rf"^\s+({alternatives})\b", re.IGNORECASE),
+        appositive=re.compile(
+            rf"^,\s+(?:a|an|the)\s+(?:[\w.-]+\s+){{0,6}}?({alternatives})\b", re.IGNORECASE
+        ),
+        noun_before=re.compile(
+            rf"\b({alternatives})\s*(?:such as\s+|like\s+|called\s+|\(\s*|,\s*)?$", re.IGNORECASE
+        ),
+        endings=endings,
+        adjective_suffixes=frozenset(data["adjective_suffixes"]),
+        size_suffix=re.compile(rf"^(.+?)-(\d+(?:\.\d+)?[BM]|{sizes})$"),
+        not_names=frozenset(data["not_names"]),
+        task=re.compile(rf"(?<![\w-])({modality}[\s-](?:{heads}))\b", re.IGNORECASE),
+    )
+
+
+def _is_name_shaped(word: str) -> bool:
+    """Mixed case, or letters with digits, or all capitals (two letters or more).
+
+    Examples
+    --------
+    >>> words = ("RoBERTa", "GPT-4", "vLLM", "T5", "Transformer", "7B", "v0.1")
+    >>> [_is_name_shaped(w) for w in words]
+    [True, True, True, True, False, False, False]
+    """
+    core = word.rstrip("+*")
+    letters = [ch for ch in core if ch.isalpha()]
+    if not letters or core[0].isdigit() or _VERSION_TOKEN.match(core):
+        return False
+    if re.fullmatch(r"[IVX]+", core):
+        return False
+    inner_capital = any(ch.isupper() for ch in core[1:] if ch.isalpha())
+    has_digit = any(ch.isdigit() for ch in core)
+    if has_digit and not _SIZE.match(core):
+        return True
+    return inner_capital and len(letters) >= 2
+
+
+@dataclass
+class Discover:
+    """Finds candidate names in a doc (see the module docstring)."""
+
+    vocabulary: Vocabulary
+    lists: DiscoveryLists
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[str, list[Span]] = {group: [] for group in GROUPS}
+        text = doc.text
+        self._acronyms(doc, text, found)
+        self._shapes(doc, text, found)
+        self._introductions(doc, text, found)
+        self._context(doc, text, found)
+        for match in self.lists.task.finditer(text):
+            _add(doc, found[GROUP_TERM], match.start(1), match.end(1), "TASK")
+        for group, spans in found.items():
+            doc.spans[group] = spans
+        return doc
+
+    def _acronyms(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        for pair in find_abbreviations(text):
+            if self.vocabulary.is_stopword(pair.short) or self.vocabulary.is_stopword(pair.long):
+                continue
+            kind = self._known_kind(pair.short) or self._known_kind(pair.long)
+            label = (kind or self._kind_from_ending(pair.long) or "method").upper()
+            short = _span(doc, pair.short_start, pair.short_end, label)
+            long = _span(doc, pair.long_start, pair.long_end, label)
+            if short is not None and long is not None:
+                found[GROUP_ACRONYM].append(short)
+                found[GROUP_LONG].append(long)
+
+    def _shapes(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        for match in _NAME_WORD.finditer(text):
+            word = match.group(1)
+            if not _is_name_shaped(word) or not self._could_be_name(word):
+                continue
+            start, end = match.span(1)
+            term = self.vocabulary.lookup(word)
+            sized = self.lists.size_suffix.match(word)
+            if term is None and sized:
+                end = start + len(sized.group(1))
+                term = self.vocabulary.lookup(sized.group(1))
+            version = re.match(rf"\s({_VERSION})\b(?![\w%.,/-]*\d)", text[end:])
+            if term is None and version and not _SIZE.match(version.group(1)):
+                end += version.end()
+            kind = term.kind if term else self._kind_around(text, start, end)
+            _add(doc, found[GROUP_SHAPE], start, end, kind.upper(), term.id if term else "")
+        for match in _VERSIONED.finditer(text):
+            base, version = match.group(1), match.group(2)
+            if not self._could_be_name(base) or _YEAR.match(version):
+                continue
+            term = self.vocabulary.lookup(match.group(0))
+            kind = term.kind if term else self._kind_around(text, match.start(), match.end())
+            _add(
+                doc,
+                found[GROUP_SHAPE],
+                match.start(),
+                match.end(),
+                kind.upper(),
+                term.id if term else "",
+            )
+
+    def _introductions(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        for cue in list(_INTRO_CUE.finditer(text)) + list(_CALLED_CUE.finditer(text)):
+            _add(doc, found[GROUP_CUE], cue.start(), cue.end(), "INTRO")
+            rest = text[cue.end() :]
+            skip = _SKIP_BEFORE_NAME.match(rest)
+            offset = cue.end() + (skip.end() if skip else 0)
+            candidate = _TITLE_NAME.match(text[offset:]) or _LOWER_NAME.match(text[offset:])
+            if candidate:
+                self._add_named(doc, text, offset, candidate.group(0), found)
+                continue
+            # "introduces a new family of multimodal models, Gemini, that ...": the name
+            # stands in apposition after the description.
+            apposed = _APPOSED_NAME.match(rest)
+            if apposed:
+                self._add_named(doc, text, cue.end() + apposed.start(1), apposed.group(1), found)
+        subject = _TITLE_NAME.match(text) or _NAME_WORD.match(text)
+        if subject and _SUBJECT_VERB.match(text[subject.end(0) :]):
+            self._add_named(doc, text, 0, subject.group(0), found)
+        is_title = len(text) <= MAX_TITLE_CHARS and not re.search(r"[.!?](?:\s|$)", text.rstrip())
+        # A title that is a name ("Long Short-Term Memory") is what the paper introduces.
+        for span in doc.spans.get("kg_vocab", []) if is_title else []:
+            if span.start_char == 0 and span.end_char >= len(text.rstrip(" ?!")):
+                found[GROUP_NAMED].append(Span(doc, span.start, span.end, label=span.label_))
+        # A title "Name: A Benchmark for ..." names its subject, and the subtitle its kind.
+        head = re.match(r"^([^:]{1,60}?)\s*:\s+(\S.*)$", text)
+        if head and is_title:
+            name = head.group(1).strip()
+            words = name.split()
+            shaped = any(_is_name_shaped(w) for w in words)
+            capitalised = all(w[:1].isupper() or w[:1].isdigit() for w in words)
+            if len(words) <= MAX_TITLE_NAME_WORDS and (shaped or (capitalised and len(words) <= 3)):
+                subtitle = self.lists.appositive.match(", " + head.group(2))
+                kind = self.lists.kind_nouns[subtitle.group(1).lower()] if subtitle else None
+                self._add_named(doc, text, 0, name, found, kind=kind)
+
+    def _add_named(
+        self,
+        doc: Doc,
+        text: str,
+        start: int,
+        name: str,
+        found: dict[str, list[Span]],
+        *,
+        kind: str | None = None,
+    ) -> None:
+        name = _trim_name(name)
+        if not name or not self._could_be_name(name):
+            return
+        end = start + len(name)
+        sized = self.lists.size_suffix.match(name)
+        if sized:
+            end = start + len(sized.group(1))
+        kind = kind or self._kind_around(text, start, end)
+        _add(doc, found[GROUP_NAMED], start, end, kind.upper())
+
+    def _context(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        for match in re.finditer(rf"(?<![\w-])({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}})", text):
+            name, start = match.group(1), match.start(1)
+            # At a sentence start the first word is capitalised anyway ("Amongst PEFT methods").
+            if re.search(r"(?:^|[.!?]\s+)$", text[:start]):
+                first = name.split()[0]
+                if not _is_name_shaped(first) and " " in name:
+                    start += len(first) + 1
+                    name = name[len(first) + 1 :]
+            after = text[match.end() :]
+            cue = self.lists.noun_after.match(after) or self.lists.appositive.match(after)
+            if not cue or not self._could_be_name(name):
+                continue
+            if not any(_is_name_shaped(w) for w in name.split()) and not re.search(
+                r"\bthe\s+$", text[max(0, start - 5) : start], re.IGNORECASE
+            ):
+                continue
+            kind = self.lists.kind_nouns[cue.group(1).lower()]
+            _add(doc, found[GROUP_CONTEXT], start, match.end(1), kind.upper())
+
+    def _could_be_name(self, name: str) -> bool:
+        """Not a stopword, a phrase opener, an adjective ("RL-based") or a language pair."""
+        words = name.split()
+        if not words or self.vocabulary.is_stopword(name) or words[0] in self.lists.not_names:
+            return False
+        parts = [p for p in re.split(r"-", words[-1]) if p]
+        if len(parts) > 1 and parts[-1].lower() in self.lists.adjective_suffixes:
+            return False
+        if (
+            len(words) == 1
+            and len(parts) > 1
+            and all(self.vocabulary.is_stopword(p) for p in parts)
+        ):
+            return False
+        return sum(ch.isalpha() for ch in name) >= 2
+
+    def _known_kind(self, name: str) -> str | None:
+        term = self.vocabulary.lookup(name)
+        return term.kind if term else None
+
+    def _kind_from_ending(self, name: str) -> str | None:
+        last = name.split()[-1] if name.split() else name
+        for pattern, kind in self.lists.endings:
+            if pattern.search(last):
+                return kind
+        return None
+
+    def _kind_around(self, text: str, start: int, end: int) -> str:
+        """Kind of a new name: the vocabulary, the noun after it or heading its appositive,
+        what it is a variant of, the noun before a list it opens, its ending; else model."""
+        name = text[start:end]
+        known = self._known_kind(name)
+        if known:
+            return known
+        after = text[end:]
+        cue = self.lists.noun_after.match(after) or self.lists.appositive.match(after)
+        if cue:
+            return self.lists.kind_nouns[cue.group(1).lower()]
+        variant = _VARIANT_OF.match(after)
+        if variant:
+            parent = _TITLE_NAME.match(after[variant.end() :]) or _NAME_WORD.match(
+                after[variant.end() :]
+            )
+            if parent and self._known_kind(parent.group(0)):
+                return self._known_kind(parent.group(0)) or "model"
+        before = self.lists.noun_before.search(text[max(0, start - 40) : start])
+        if before:
+            return self.lists.kind_nouns[before.group(1).lower()]
+        return self._kind_from_ending(name) or "model"
+
+
+def _span(doc: Doc, start: int, end: int, label: str, key: str = "") -> Span | None:
+    span = doc.char_span(start, end, label=label, alignment_mode="expand")
+    if span is None or not span.text.strip():
+        return None
+    if key:
+        span.id_ = key
+    return span
+
+
+def _add(doc: Doc, spans: list[Span], start: int, end: int, label: str, key: str = "") -> None:
+    span = _span(doc, start, end, label, key)
+    if span is not None:
+        spans.append(span)
+
+
+def _trim_name(name: str) -> str:
+    name = _TRAILING_GENERIC.sub("", name.strip())
+    words = name.split()
+    while words and words[-1] in _TRAILING_SMALL:
+        words.pop()
+    return " ".join(words)
+
+
+@Language.factory("kg_discover", default_config={"vocabulary_path": "", "use_vocabulary": True})
+def make_discover(nlp: Language, name: str, vocabulary_path: str, use_vocabulary: bool) -> Discover:
+    """spaCy factory: ``nlp.add_pipe("kg_discover", config={"use_vocabulary": False})``."""
+    vocabulary = load_vocabulary(vocabulary_path or None)
+    if not use_vocabulary:
+        vocabulary = Vocabulary((), vocabulary.stopwords)
+    return Discover(vocabulary, load_discovery_lists())

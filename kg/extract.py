@@ -1,0 +1,385 @@
+"""Find concept names in paper entries.
+
+Takes :class:`~kg.model.Entry` records and a pipeline from :func:`build_pipeline`; yields
+:class:`~kg.model.ExtractedEntry` records whose mentions say what was named, of what kind,
+in which sentence, and whether the entry introduces it. No spaCy object leaves this module.
+
+The pipeline is ``spacy.blank("en")`` with rule components only:
+
+``sentencizer``
+    sentence boundaries (evidence is a sentence).
+``kg_vocab_cased`` / ``kg_vocab_uncased``
+    two ``span_ruler`` s over the vocabulary (exact spelling for names, any case for
+    technique phrases) -> ``doc.spans["kg_vocab"]``.
+``kg_discover``
+    names never seen before (see :mod:`kg.discover`): acronym definitions, what a sentence
+    introduces, name shapes, context cues, task names.
+``kg_merge``
+    one span per name, longest first -> ``doc.spans["kg"]``, labelled with the kind and
+    with the vocabulary id as ``span.id_``.
+
+It does not decide which mentions are the same concept across entries (that is
+:mod:`kg.resolve`), nor read lineage (that is :mod:`kg.lineage`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from kg.discover import (
+    GROUP_ACRONYM,
+    GROUP_CONTEXT,
+    GROUP_CUE,
+    GROUP_LONG,
+    GROUP_NAMED,
+    GROUP_SHAPE,
+    GROUP_TERM,
+    load_discovery_lists,
+)
+from kg.model import Entry, ExtractedEntry, Mention
+from kg.vocab import Vocabulary, load_vocabulary
+
+__all__ = ["build_pipeline", "clean_markup", "extract_entries", "mentions_in_doc"]
+
+GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
+_KIND_BY_LABEL = {
+    "MODEL": "model",
+    "METHOD": "method",
+    "BENCHMARK": "benchmark",
+    "DATASET": "dataset",
+    "METRIC": "metric",
+    "TASK": "task",
+    "ORG": "org",
+}
+_SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
+#: Words that may stand between an introduction cue and the name it introduces.
+_SKIPPABLE = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "our",
+        "its",
+        "their",
+        "two",
+        "three",
+        "several",
+        "new",
+        "novel",
+        "first",
+        "simple",
+        "single",
+        "open",
+        "efficient",
+        "scalable",
+        "unified",
+        "general",
+        "strong",
+        "large",
+        "small",
+    ]
+)
+DISCOVERED = (GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED, GROUP_SHAPE, GROUP_CONTEXT, GROUP_TERM)
+_LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|/)\s*$")
+_MARKUP_WRAPPED = re.compile(r"\\(?:textit|textbf|emph|texttt|textsc|mathrm|text)\{([^{}]*)\}")
+_MARKUP_OTHER = re.compile(r"\$|\\(?:num|,|;|!)|~")
+# A name glued to a lower-case word by a hyphen is part of a longer word ("Meta-rater").
+_GLUED_CONTINUATION = re.compile(r"^-[a-z]")
+_NOUN_KINDS = {
+    "benchmark": "BENCHMARK",
+    "dataset": "DATASET",
+    "corpus": "DATASET",
+    "leaderboard": "BENCHMARK",
+}
+_NAMED_AFTER = re.compile(r"^\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
+
+
+def clean_markup(text: str) -> str:
+    """Drop inline LaTeX that abstracts carry over from arXiv: ``$\\textit{x}$`` -> ``x``.
+
+    Examples
+    --------
+    >>> clean_markup(r"Kahneman's $\\textit{prospect theory}$ and Adapters~(LoRA)")
+    "Kahneman's prospect theory and Adapters (LoRA)"
+    """
+    text = _MARKUP_WRAPPED.sub(r"\1", text)
+    return _MARKUP_OTHER.sub(lambda m: " " if m.group(0) == "~" else "", text)
+
+
+@dataclass
+class Merge:
+    """One span per name into ``doc.spans["kg"]``: the longest wins, then the earliest; at
+    equal extent the vocabulary's span wins, and a discovered name takes the kind its
+    context gives. Stopwords and names glued into longer words are dropped."""
+
+    vocabulary: Vocabulary
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = doc.spans
+        vocab_spans = [
+            s
+            for s in spans.get(GROUP_VOCAB, [])
+            if not (s.text[:1].isupper() and _GLUED_CONTINUATION.match(doc.text[s.end_char :]))
+        ]
+        vocab_extents = {(s.start, s.end): s for s in vocab_spans}
+        discovered = [s for group in DISCOVERED for s in spans.get(group, [])]
+        context_kinds = {(s.start, s.end): s.label_ for s in spans.get(GROUP_CONTEXT, [])}
+        candidates = [
+            s for s in vocab_spans + discovered if not self.vocabulary.is_stopword(s.text)
+        ]
+        ranked = sorted(
+            candidates,
+            key=lambda s: (s.end - s.start, (s.start, s.end) in vocab_extents and s in vocab_spans),
+            reverse=True,
+        )
+        merged: list[Span] = []
+        evidenced: set[tuple[int, int]] = set(context_kinds)
+        for span in filter_spans(ranked):
+            known = vocab_extents.get((span.start, span.end))
+            label = (
+                known.label_ if known else context_kinds.get((span.start, span.end), span.label_)
+            )
+            key = known.id_ if known else span.id_ or self._vocab_id(span.text)
+            named_after = _NAMED_AFTER.match(doc.text[span.end_char :])
+            if key and named_after and _NOUN_KINDS[named_after.group(1).lower()] != label:
+                # "the Vicuna benchmark" is a benchmark named after a model, not the model.
+                end = doc.char_span(
+                    span.start_char, span.end_char + named_after.end(), alignment_mode="expand"
+                )
+                if end is not None:
+                    span, label, key = end, _NOUN_KINDS[named_after.group(1).lower()], ""
+                    evidenced.add((span.start, span.end))
+            new = Span(doc, span.start, span.end, label=label)
+            new.id_ = key
+            merged.append(new)
+        doc.spans[GROUP_FINAL] = _propagate_list_kinds(
+            doc, sorted(merged, key=lambda s: s.start), evidenced
+        )
+        return doc
+
+    def _vocab_id(self, text: str) -> str:
+        term = self.vocabulary.lookup(text)
+        return term.id if term else ""
+
+
+def _propagate_list_kinds(
+    doc: Doc, spans: list[Span], evidenced: set[tuple[int, int]]
+) -> list[Span]:
+    """In a list of names ("MMLU, GSM8K, and HumanEval"), a name whose kind is only a guess
+    takes the kind of a neighbour whose kind is known (from the vocabulary or the context)."""
+    result = list(spans)
+    sure = [bool(s.id_) or (s.start, s.end) in evidenced for s in result]
+
+    def relabel(index: int, label: str) -> None:
+        span = result[index]
+        new = Span(doc, span.start, span.end, label=label)
+        new.id_ = span.id_
+        result[index] = new
+        sure[index] = True
+
+    changed = True
+    while changed:
+        changed = False
+        for index in range(1, len(result)):
+            left, right = result[index - 1], result[index]
+            if left.label_ == right.label_ or sure[index - 1] == sure[index]:
+                continue
+            if not _LIST_SEPARATOR.match(doc.text[left.end_char : right.start_char]):
+                continue
+            if sure[index - 1]:
+                relabel(index, left.label_)
+            else:
+                relabel(index - 1, right.label_)
+            changed = True
+    return result
+
+
+@Language.factory("kg_merge", default_config={"vocabulary_path": "", "use_vocabulary": True})
+def make_merge(nlp: Language, name: str, vocabulary_path: str, use_vocabulary: bool) -> Merge:
+    """spaCy factory for :class:`Merge`."""
+    return Merge(_vocabulary(vocabulary_path, use_vocabulary))
+
+
+def _vocabulary(path: str, use: bool) -> Vocabulary:
+    vocabulary = load_vocabulary(path or None)
+    return vocabulary if use else Vocabulary((), vocabulary.stopwords)
+
+
+def build_pipeline(*, vocabulary_path: str = "", use_vocabulary: bool = True) -> Language:
+    """Build the extraction pipeline on ``spacy.blank("en")``; no trained model is needed.
+
+    Parameters
+    ----------
+    vocabulary_path : str
+        A ``vocab.jsonl`` to use instead of the packaged one.
+    use_vocabulary : bool
+        False to find names by discovery alone (to measure what discovery contributes).
+
+    Returns
+    -------
+    spacy.language.Language
+
+    Examples
+    --------
+    >>> build_pipeline().pipe_names
+    ['sentencizer', 'kg_vocab_cased', 'kg_vocab_uncased', 'kg_discover', 'kg_merge']
+    >>> build_pipeline(use_vocabulary=False).pipe_names
+    ['sentencizer', 'kg_discover', 'kg_merge']
+    """
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    vocabulary = _vocabulary(vocabulary_path, use_vocabulary)
+    rulers = (("kg_vocab_cased", "ORTH", True), ("kg_vocab_uncased", "LOWER", False))
+    for name, attr, cased in rulers if use_vocabulary else ():
+        ruler = nlp.add_pipe(
+            "span_ruler",
+            name=name,
+            config={"spans_key": GROUP_VOCAB, "phrase_matcher_attr": attr, "overwrite": False},
+        )
+        ruler.add_patterns(vocabulary.ruler_patterns(cased=cased))
+    config = {"vocabulary_path": vocabulary_path, "use_vocabulary": use_vocabulary}
+    nlp.add_pipe("kg_discover", config=config)
+    nlp.add_pipe("kg_merge", config=config)
+    return nlp
+
+
+_ORIGINS = (
+    (GROUP_TERM, "context"),
+    (GROUP_CONTEXT, "context"),
+    (GROUP_SHAPE, "shape"),
+    (GROUP_NAMED, "introduced"),
+    (GROUP_LONG, "acronym"),
+    (GROUP_ACRONYM, "acronym"),
+    (GROUP_VOCAB, "vocab"),
+)
+
+
+def mentions_in_doc(
+    doc: Doc, *, source: str, vocabulary: Vocabulary | None = None
+) -> list[Mention]:
+    """Turn the ``kg`` spans of a processed doc into :class:`Mention` records.
+
+    A mention is introduced when discovery found it as introduced ("we introduce X", a
+    title's "X: ..."), or when it follows an introduction cue with only determiners and
+    adjectives between ("Introduced sliding window attention").
+
+    Parameters
+    ----------
+    doc : Doc
+        A doc processed by the pipeline.
+    source : str
+        ``"FILE:LINE"`` of the text.
+    vocabulary : Vocabulary, optional
+        To tell an official sized name ("Mistral-7B") from a sized variant ("OPT-13B").
+
+    Returns
+    -------
+    list of Mention
+    """
+    size_suffix = load_discovery_lists().size_suffix
+    origins = {}
+    for group, origin in _ORIGINS:
+        for span in doc.spans.get(group, []):
+            origins[(span.start, span.end)] = origin
+    long_forms = {}
+    for short, long in zip(
+        doc.spans.get(GROUP_ACRONYM, []), doc.spans.get(GROUP_LONG, []), strict=True
+    ):
+        long_forms[(short.start, short.end)] = long.text
+        long_forms[(long.start, long.end)] = short.text
+    named = list(doc.spans.get(GROUP_NAMED, []))
+    cue_ends = [cue.end_char for cue in doc.spans.get(GROUP_CUE, [])]
+    mentions = []
+    for span in doc.spans[GROUP_FINAL]:
+        sentence = span.sent
+        introduced = any(n.start < span.end and span.start < n.end for n in named) or any(
+            end <= span.start_char and _only_skippable(doc.text[end : span.start_char])
+            for end in cue_ends
+        )
+        following = doc[span.end] if span.end < len(doc) else None
+        size = following.text if following is not None and _SIZE.match(following.text) else ""
+        extent = (span.start, span.end)
+        text, end_char = span.text, span.end_char
+        sized = size_suffix.match(text)
+        if sized and not (vocabulary and vocabulary.lookup(text)):
+            # A token like "InCoder-6.7B" is the family InCoder at size 6.7B.
+            text, size = sized.group(1), sized.group(2)
+            end_char = span.start_char + len(text)
+        mentions.append(
+            Mention(
+                text=text,
+                kind=_KIND_BY_LABEL.get(span.label_, "model"),
+                key=span.id_,
+                origin=origins.get(extent, "vocab" if span.id_ else "shape"),
+                sentence=sentence.text,
+                source=source,
+                start=span.start_char - sentence.start_char,
+                end=end_char - sentence.start_char,
+                introduced=introduced,
+                size=size,
+                long_form=long_forms.get(extent, ""),
+            )
+        )
+    return mentions
+
+
+def _only_skippable(gap: str) -> bool:
+    return all(word.lower() in _SKIPPABLE for word in gap.split())
+
+
+def extract_entries(
+    entries: Iterable[Entry],
+    nlp: Language,
+    *,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[ExtractedEntry]:
+    """Find the concepts each entry names.
+
+    Parameters
+    ----------
+    entries : iterable of Entry
+    nlp : Language
+        From :func:`build_pipeline`.
+    batch_size : int
+        Texts per ``nlp.pipe`` batch.
+    n_process : int
+        Worker processes for ``nlp.pipe``.
+
+    Yields
+    ------
+    ExtractedEntry
+        In the order of ``entries``.
+
+    Examples
+    --------
+    >>> from kg.model import Paragraph
+    >>> text = "We introduce FooNet, a model fine-tuned from RoBERTa."
+    >>> entry = Entry("p.txt", 1, 1, paragraphs=(Paragraph(text, 1, "abstract"),))
+    >>> found = next(extract_entries([entry], build_pipeline()))
+    >>> [(m.text, m.kind, m.introduced) for m in found.mentions]
+    [('FooNet', 'model', True), ('RoBERTa', 'model', False)]
+    """
+
+    def texts(stream: Iterable[Entry]) -> Iterator[tuple[str, tuple[Entry, int, bool]]]:
+        for entry in stream:
+            lines = entry.lines()
+            for index, (number, text) in enumerate(lines):
+                yield clean_markup(text), (entry, number, index == len(lines) - 1)
+
+    vocabulary = nlp.get_pipe("kg_merge").vocabulary
+    current: list[Mention] = []
+    for doc, (entry, number, is_last) in nlp.pipe(
+        texts(entries), as_tuples=True, batch_size=batch_size, n_process=n_process
+    ):
+        current += mentions_in_doc(doc, source=f"{entry.file}:{number}", vocabulary=vocabulary)
+        if is_last:
+            yield ExtractedEntry(entry=entry, mentions=tuple(current))
+            current = []
