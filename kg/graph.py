@@ -1,0 +1,140 @@
+"""Turn a resolved :class:`~kg.model.Corpus` into a NetworkX graph.
+
+Takes a ``Corpus``; returns a new ``networkx.DiGraph`` whose attributes are the contract the
+outputs and the queries rely on. Every attribute is a string, int, float or bool (lists are
+``|``-joined, a missing year is no attribute at all), so the graph writes to GraphML as is.
+
+Nodes
+    ``kind`` ("paper" or a concept kind), ``label``; papers also ``title``, ``sources``
+    (``FILE:START-END`` joined by ``;``), ``abstract``, ``year_min``/``year_max`` when known;
+    concepts also ``aliases`` and ``papers`` (how many papers name them).
+Edges
+    ``relation`` ("introduces", "mentions", "builds_on"), ``evidence``, ``source``
+    (``FILE:LINE``); ``builds_on`` edges also ``kind_of_link`` and ``inferred``; a mention of a
+    sized variant ("Llama 2 70B") ``variant_size``.
+
+``builds_on`` points child -> parent (RoBERTa -> BERT). It does not check that lineage is
+acyclic; :mod:`kg.lineage` makes it so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+
+from kg.model import Corpus, Link
+
+__all__ = ["CONCEPT_PREFIX", "PAPER_PREFIX", "build_graph", "concept_node", "is_paper"]
+
+PAPER_PREFIX = "paper:"
+CONCEPT_PREFIX = "concept:"
+
+
+def concept_node(key: str) -> str:
+    """The node id of a concept key.
+
+    Examples
+    --------
+    >>> concept_node("roberta")
+    'concept:roberta'
+    """
+    return key if key.startswith(PAPER_PREFIX) else f"{CONCEPT_PREFIX}{key}"
+
+
+def is_paper(graph: nx.DiGraph, node: str) -> bool:
+    """True for paper nodes.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph(); G.add_node("paper:x", kind="paper")
+    >>> is_paper(G, "paper:x")
+    True
+    """
+    return graph.nodes[node].get("kind") == "paper"
+
+
+def _edge_attributes(link: Link) -> dict:
+    attributes: dict = {"relation": link.relation, "evidence": link.evidence, "source": link.source}
+    if link.relation == "builds_on":
+        attributes["kind_of_link"] = link.kind_of_link
+        attributes["inferred"] = link.inferred
+    if link.size:
+        attributes["variant_size"] = link.size
+    return attributes
+
+
+def build_graph(corpus: Corpus) -> nx.DiGraph:
+    """Build the knowledge graph.
+
+    Parameters
+    ----------
+    corpus : Corpus
+
+    Returns
+    -------
+    networkx.DiGraph
+        A new graph (see the module docstring for its attributes).
+
+    Examples
+    --------
+    >>> from kg.model import Concept, Corpus, Link, Paper
+    >>> corpus = Corpus(
+    ...     papers=(Paper("paper:roberta", "RoBERTa", "RoBERTa: ...", ("a.txt:3-4",)),),
+    ...     concepts=(Concept("roberta", "RoBERTa", "model"), Concept("bert", "BERT", "model")),
+    ...     links=(Link("paper:roberta", "roberta", "introduces", "We present RoBERTa.", "a.txt:4"),
+    ...            Link("roberta", "bert", "builds_on", "RoBERTa is based on BERT.", "a.txt:4",
+    ...                 kind_of_link="improves")))
+    >>> G = build_graph(corpus)
+    >>> sorted(G.edges(data="relation"))  # doctest: +NORMALIZE_WHITESPACE
+    [('concept:roberta', 'concept:bert', 'builds_on'),
+     ('paper:roberta', 'concept:roberta', 'introduces')]
+    >>> G.nodes["concept:roberta"]["papers"]
+    1
+    """
+    graph = nx.DiGraph()
+    for paper in corpus.papers:
+        attributes: dict = {
+            "kind": "paper",
+            "label": paper.label,
+            "title": paper.title,
+            "sources": ";".join(paper.sources),
+            "abstract": paper.abstract,
+        }
+        if paper.year_min is not None:
+            attributes["year_min"] = paper.year_min
+        if paper.year_max is not None:
+            attributes["year_max"] = paper.year_max
+        graph.add_node(paper.key, **attributes)
+    paper_counts: Counter[str] = Counter()
+    for link in corpus.links:
+        if link.relation in ("introduces", "mentions"):
+            paper_counts[link.parent] += 1
+    for concept in corpus.concepts:
+        graph.add_node(
+            concept_node(concept.key),
+            kind=concept.kind,
+            label=concept.label,
+            aliases="|".join(concept.aliases),
+            papers=paper_counts[concept.key],
+        )
+    for link in corpus.links:
+        child, parent = concept_node(link.child), concept_node(link.parent)
+        if child not in graph or parent not in graph or graph.has_edge(child, parent):
+            continue
+        graph.add_edge(child, parent, **_edge_attributes(link))
+    _add_concept_years(graph)
+    return graph
+
+
+def _add_concept_years(graph: nx.DiGraph) -> None:
+    """A concept's years are those of the papers that introduce it."""
+    for paper, concept, relation in list(graph.edges(data="relation")):
+        if relation != "introduces":
+            continue
+        paper_data, concept_data = graph.nodes[paper], graph.nodes[concept]
+        for attribute, pick in (("year_min", min), ("year_max", max)):
+            if attribute in paper_data:
+                current = concept_data.get(attribute)
+                value = paper_data[attribute]
+                concept_data[attribute] = value if current is None else pick(current, value)
