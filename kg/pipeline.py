@@ -1,0 +1,151 @@
+"""Run the stages in order: read -> segment -> extract -> lineage claims -> resolve ->
+lineage DAG -> graph.
+
+Takes input paths; returns a :class:`BuildResult` with the graph and, per input file, what
+segmentation found and left out. It writes nothing (see :mod:`kg.export`) and prints nothing:
+the caller reports.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+from spacy.language import Language
+
+from kg.extract import build_pipeline, extract_entries
+from kg.graph import build_graph
+from kg.lineage import add_lineage, read_claims
+from kg.model import Entry, Notice, Page, SegmentedPage
+from kg.read import read_pages
+from kg.resolve import resolve
+from kg.segment import load_page_cues, segment_page
+from kg.vocab import Vocabulary, load_vocabulary
+
+__all__ = ["BuildResult", "PageReport", "build", "segment_paths"]
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """What one input file yielded.
+
+    Attributes
+    ----------
+    name : str
+        File name.
+    entries : int
+        Paper entries found.
+    declared : int or None
+        The number of papers the page says it lists, if it says.
+    skipped : dict
+        ``{reason: lines}`` for lines left out of every entry.
+    read : bool
+        False when the file was not read at all (empty, binary ...).
+    """
+
+    name: str
+    entries: int
+    declared: int | None
+    skipped: dict[str, int]
+    read: bool = True
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The graph and what the build has to report.
+
+    Attributes
+    ----------
+    graph : networkx.DiGraph
+    pages : tuple of PageReport
+    notices : tuple of Notice
+        Warnings naming ``FILE[:LINE]``.
+    """
+
+    graph: nx.DiGraph
+    pages: tuple[PageReport, ...]
+    notices: tuple[Notice, ...]
+
+
+def segment_paths(paths: Iterable[str | Path]) -> tuple[list[SegmentedPage], list[Notice]]:
+    """Read and segment every file under ``paths``.
+
+    Returns
+    -------
+    (list of SegmentedPage, list of Notice)
+        The segmented pages, and notices about files that could not be read.
+    """
+    cues = load_page_cues()
+    pages: list[SegmentedPage] = []
+    skipped_files: list[Notice] = []
+    for item in read_pages(paths):
+        if isinstance(item, Page):
+            pages.append(segment_page(item, cues))
+        else:
+            skipped_files.append(item)
+    return pages, skipped_files
+
+
+def build(
+    paths: Iterable[str | Path],
+    *,
+    nlp: Language | None = None,
+    vocabulary: Vocabulary | None = None,
+    n_process: int = 1,
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Build the knowledge graph from the pages under ``paths``.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders.
+    nlp : Language, optional
+        From :func:`kg.extract.build_pipeline`; built when not given.
+    vocabulary : Vocabulary, optional
+        Defaults to the packaged one.
+    n_process, batch_size : int
+        Passed to ``nlp.pipe``.
+    progress : callable, optional
+        Called as ``progress(entries_done, entries_total)`` while extracting.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    InputError
+        A path does not exist or holds no files.
+    """
+    pages, skipped_files = segment_paths(paths)
+    vocabulary = vocabulary or load_vocabulary()
+    nlp = nlp or build_pipeline()
+    entries: list[Entry] = [entry for page in pages for entry in page.entries]
+    total = len(entries)
+
+    def counted(stream: Iterable) -> Iterable:
+        for done, item in enumerate(stream, start=1):
+            if progress is not None:
+                progress(done, total)
+            yield item
+
+    extracted = counted(extract_entries(entries, nlp, batch_size=batch_size, n_process=n_process))
+    corpus = add_lineage(resolve((read_claims(item) for item in extracted), vocabulary))
+    graph = build_graph(corpus)
+    reports = [
+        PageReport(
+            name=page.name,
+            entries=len(page.entries),
+            declared=page.declared_count,
+            skipped=dict(Counter(skip.reason for skip in page.skipped)),
+        )
+        for page in pages
+    ]
+    reports += [PageReport(n.source, 0, None, {}, read=False) for n in skipped_files]
+    notices = [n for page in pages for n in page.notices] + skipped_files + list(corpus.notices)
+    return BuildResult(graph=graph, pages=tuple(reports), notices=tuple(notices))
