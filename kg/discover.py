@@ -53,7 +53,8 @@ _WORD = r"[A-Za-z][A-Za-z0-9]*(?:\.[0-9]+)?"
 # A word shaped like a name: mixed case (RoBERTa, vLLM), letters with digits (GPT-4, T5),
 # or hyphen-joined parts of which one is so (SWE-bench, BTLM-3B-8K, DeepSeek-V2).
 _NAME_WORD = re.compile(
-    rf"(?<![\w@/.+-])({_WORD}(?:-[A-Za-z0-9]+(?:\.[0-9]+[A-Za-z]*)?)*[+*]?)(?![\w-])"
+    rf"(?<![\w@/.+-])(?=[\w.-]*[A-Z0-9])"  # a capital or a digit somewhere, else not a name
+    rf"({_WORD}(?:-[A-Za-z0-9]+(?:\.[0-9]+[A-Za-z]*)?)*[+*]?)(?![\w-])"
 )
 _CAPITALISED = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _VERSION = r"v?\d+(?:\.\d+)*"

@@ -24,10 +24,12 @@ It does not decide which mentions are the same concept across entries (that is
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -123,10 +125,11 @@ class Merge:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = doc.spans
+        text = doc.text  # a property that joins the tokens: read it once
         vocab_spans = [
             s
             for s in spans.get(GROUP_VOCAB, [])
-            if not (s.text[:1].isupper() and _GLUED_CONTINUATION.match(doc.text[s.end_char :]))
+            if not (s.text[:1].isupper() and _GLUED_CONTINUATION.match(text[s.end_char :]))
         ]
         vocab_extents = {(s.start, s.end): s for s in vocab_spans}
         discovered = [s for group in DISCOVERED for s in spans.get(group, [])]
@@ -147,7 +150,7 @@ class Merge:
                 known.label_ if known else context_kinds.get((span.start, span.end), span.label_)
             )
             key = known.id_ if known else span.id_ or self._vocab_id(span.text)
-            named_after = _NAMED_AFTER.match(doc.text[span.end_char :])
+            named_after = _NAMED_AFTER.match(text[span.end_char :])
             if key and named_after and _NOUN_KINDS[named_after.group(1).lower()] != label:
                 # "the Vicuna benchmark" is a benchmark named after a model, not the model.
                 end = doc.char_span(
@@ -160,7 +163,7 @@ class Merge:
             new.id_ = key
             merged.append(new)
         doc.spans[GROUP_FINAL] = _propagate_list_kinds(
-            doc, sorted(merged, key=lambda s: s.start), evidenced
+            doc, text, sorted(merged, key=lambda s: s.start), evidenced
         )
         return doc
 
@@ -170,7 +173,7 @@ class Merge:
 
 
 def _propagate_list_kinds(
-    doc: Doc, spans: list[Span], evidenced: set[tuple[int, int]]
+    doc: Doc, text: str, spans: list[Span], evidenced: set[tuple[int, int]]
 ) -> list[Span]:
     """In a list of names ("MMLU, GSM8K, and HumanEval"), a name whose kind is only a guess
     takes the kind of a neighbour whose kind is known (from the vocabulary or the context)."""
@@ -191,7 +194,7 @@ def _propagate_list_kinds(
             left, right = result[index - 1], result[index]
             if left.label_ == right.label_ or sure[index - 1] == sure[index]:
                 continue
-            if not _LIST_SEPARATOR.match(doc.text[left.end_char : right.start_char]):
+            if not _LIST_SEPARATOR.match(text[left.end_char : right.start_char]):
                 continue
             if sure[index - 1]:
                 relabel(index, left.label_)
@@ -296,32 +299,40 @@ def mentions_in_doc(
         long_forms[(long.start, long.end)] = short.text
     named = list(doc.spans.get(GROUP_NAMED, []))
     cue_ends = [cue.end_char for cue in doc.spans.get(GROUP_CUE, [])]
+    text = doc.text
+    # Sentence starts from the array, not doc.sents, which walks every token in Python.
+    starts = [int(i) for i in numpy.flatnonzero(doc.to_array("SENT_START") == 1)] or [0]
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = [doc[i].idx for i in starts] + [len(text)]
+    sentences = [(start, bounds[n], bounds[n + 1]) for n, start in enumerate(starts)]
     mentions = []
     for span in doc.spans[GROUP_FINAL]:
-        sentence = span.sent
+        # Span.sent scans the doc on every call; a bisect over sentence starts does not.
+        _, sentence_start, sentence_end = sentences[bisect.bisect_right(starts, span.start) - 1]
         introduced = any(n.start < span.end and span.start < n.end for n in named) or any(
-            end <= span.start_char and _only_skippable(doc.text[end : span.start_char])
+            end <= span.start_char and _only_skippable(text[end : span.start_char])
             for end in cue_ends
         )
         following = doc[span.end] if span.end < len(doc) else None
         size = following.text if following is not None and _SIZE.match(following.text) else ""
         extent = (span.start, span.end)
-        text, end_char = span.text, span.end_char
-        sized = size_suffix.match(text)
-        if sized and not (vocabulary and vocabulary.lookup(text)):
+        name, end_char = span.text, span.end_char
+        sized = size_suffix.match(name)
+        if sized and not (vocabulary and vocabulary.lookup(name)):
             # A token like "InCoder-6.7B" is the family InCoder at size 6.7B.
-            text, size = sized.group(1), sized.group(2)
-            end_char = span.start_char + len(text)
+            name, size = sized.group(1), sized.group(2)
+            end_char = span.start_char + len(name)
         mentions.append(
             Mention(
-                text=text,
+                text=name,
                 kind=_KIND_BY_LABEL.get(span.label_, "model"),
                 key=span.id_,
                 origin=origins.get(extent, "vocab" if span.id_ else "shape"),
-                sentence=sentence.text,
+                sentence=text[sentence_start:sentence_end].strip(),
                 source=source,
-                start=span.start_char - sentence.start_char,
-                end=end_char - sentence.start_char,
+                start=span.start_char - sentence_start,
+                end=end_char - sentence_start,
                 introduced=introduced,
                 size=size,
                 long_form=long_forms.get(extent, ""),
