@@ -93,7 +93,12 @@ _LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|/
 _MARKUP_WRAPPED = re.compile(r"\\(?:textit|textbf|emph|texttt|textsc|mathrm|text)\{([^{}]*)\}")
 _MARKUP_OTHER = re.compile(r"\$|\\(?:num|,|;|!)|~")
 # A name glued to a lower-case word by a hyphen is part of a longer word ("Meta-rater").
-_GLUED_CONTINUATION = re.compile(r"^-[a-z]")
+_GLUED_CONTINUATION = re.compile(r"^-([a-z]+)")
+# Words after a participle that show it is a verb ("fine-tuned on", "pre-trained with").
+_AFTER_VERB = frozenset(
+    "on with from for to by using via in at as and or but that which only first further "
+    "directly jointly end separately".split()
+)
 _NOUN_KINDS = {
     "benchmark": "BENCHMARK",
     "dataset": "DATASET",
@@ -126,10 +131,11 @@ class Merge:
     def __call__(self, doc: Doc) -> Doc:
         spans = doc.spans
         text = doc.text  # a property that joins the tokens: read it once
+        adjectives = load_discovery_lists().adjective_suffixes
         vocab_spans = [
             s
             for s in spans.get(GROUP_VOCAB, [])
-            if not (s.text[:1].isupper() and _GLUED_CONTINUATION.match(text[s.end_char :]))
+            if not _glued(s, text, adjectives) and not self._participle_adjective(s, doc)
         ]
         vocab_extents = {(s.start, s.end): s for s in vocab_spans}
         discovered = [s for group in DISCOVERED for s in spans.get(group, [])]
@@ -151,7 +157,7 @@ class Merge:
             )
             key = known.id_ if known else span.id_ or self._vocab_id(span.text)
             named_after = _NAMED_AFTER.match(text[span.end_char :])
-            if key and named_after and _NOUN_KINDS[named_after.group(1).lower()] != label:
+            if key and named_after and label in ("MODEL", "METHOD"):
                 # "the Vicuna benchmark" is a benchmark named after a model, not the model.
                 end = doc.char_span(
                     span.start_char, span.end_char + named_after.end(), alignment_mode="expand"
@@ -167,9 +173,27 @@ class Merge:
         )
         return doc
 
+    def _participle_adjective(self, span: Span, doc: Doc) -> bool:
+        """A technique's participle used as an adjective names no technique:
+        "a pretrained language model" is not pre-training, "pre-trained on web data" is."""
+        if not span.text.lower().endswith("ed") or span.end >= len(doc):
+            return False
+        term = self.vocabulary.lookup(span.text)
+        if term is None or term.label.lower().endswith("ed"):
+            return False
+        following = doc[span.end].text
+        return following.isalpha() and following.islower() and following not in _AFTER_VERB
+
     def _vocab_id(self, text: str) -> str:
         term = self.vocabulary.lookup(text)
         return term.id if term else ""
+
+
+def _glued(span: Span, text: str, adjectives: frozenset[str]) -> bool:
+    """A capitalised name glued by a hyphen to a lower-case word that is not an adjective
+    ending is part of a longer word: "Meta-rater" is not Meta, but "RL-based" is RL."""
+    glued = _GLUED_CONTINUATION.match(text[span.end_char :])
+    return bool(span.text[:1].isupper() and glued and glued.group(1).lower() not in adjectives)
 
 
 def _propagate_list_kinds(
@@ -315,9 +339,12 @@ def mentions_in_doc(
             for end in cue_ends
         )
         following = doc[span.end] if span.end < len(doc) else None
-        size = following.text if following is not None and _SIZE.match(following.text) else ""
+        after = following.text.rstrip(".,;:") if following is not None else ""
+        size = after if _SIZE.match(after) else ""
         extent = (span.start, span.end)
-        name, end_char = span.text, span.end_char
+        # Tokens may keep a final full stop ("FrobLM-7B."); the name does not.
+        name = span.text.rstrip(".,;:")
+        end_char = span.start_char + len(name)
         sized = size_suffix.match(name)
         if sized and not (vocabulary and vocabulary.lookup(name)):
             # A token like "InCoder-6.7B" is the family InCoder at size 6.7B.
@@ -376,7 +403,7 @@ def extract_entries(
     >>> entry = Entry("p.txt", 1, 1, paragraphs=(Paragraph(text, 1, "abstract"),))
     >>> found = next(extract_entries([entry], build_pipeline()))
     >>> [(m.text, m.kind, m.introduced) for m in found.mentions]
-    [('FooNet', 'model', True), ('RoBERTa', 'model', False)]
+    [('FooNet', 'model', True), ('fine-tuned', 'method', False), ('RoBERTa', 'model', False)]
     """
 
     def texts(stream: Iterable[Entry]) -> Iterator[tuple[str, tuple[Entry, int, bool]]]:

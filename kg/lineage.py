@@ -199,10 +199,22 @@ def _child_before(
     return _NO_SUBJECT
 
 
+# "On top of it, we build vLLM": the parent is what the entry introduces, the child the name
+# the sentence goes on to introduce.
+_PRONOUN_PARENT = re.compile(
+    r"^\s*(?:it|this|them|these|this (?:model|method|algorithm|work))\b", re.I
+)
+
+
 def _sentence_claims(sentence: str, mentions: list[Mention], source: str) -> list[Claim]:
     claims = []
     for cue in load_cues():
         for match in cue.pattern.finditer(sentence):
+            if cue.parent_after and _PRONOUN_PARENT.match(sentence[match.end() :]):
+                child = next((m for m in mentions if m.start >= match.end() and m.introduced), None)
+                if child is not None and child.kind in _CHILD_KINDS:
+                    claims.append(Claim(child, None, cue.link, sentence, source, cue.name))
+                continue
             if cue.parent_after:
                 parent = next(
                     (

@@ -244,7 +244,8 @@ class Claim:
     child : Mention or None
         The concept that builds on the parent; ``None`` when the sentence speaks of "it",
         "this model", "we": it then means what the entry introduces.
-    parent : Mention
+    parent : Mention or None
+        The concept built on; ``None`` for "on top of it": what the entry introduces.
     link : str
         One of :data:`LINK_KINDS`.
     evidence : str
@@ -256,7 +257,7 @@ class Claim:
     """
 
     child: Mention | None
-    parent: Mention
+    parent: Mention | None
     link: str
     evidence: str
     source: str

@@ -312,7 +312,7 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     items = list(extracted)
     all_mentions = [m for item in items for m in item.mentions]
     all_mentions += [c.child for item in items for c in item.claims if c.child is not None]
-    all_mentions += [c.parent for item in items for c in item.claims]
+    all_mentions += [c.parent for item in items for c in item.claims if c.parent is not None]
     keys = concept_keys(all_mentions, vocabulary)
     terms = {term.id: term for term in vocabulary.terms}
 
@@ -366,7 +366,7 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
         for entry in entries:
             for claim in by_entry[(entry.file, entry.start)].claims:
                 child = key_of(claim.child, keys) if claim.child is not None else primary
-                parent = key_of(claim.parent, keys)
+                parent = key_of(claim.parent, keys) if claim.parent is not None else primary
                 if child != parent:
                     links.append(
                         Link(child, parent, "builds_on", claim.evidence, claim.source, claim.link)

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: The default cap on nodes drawn: enough to see the field, few enough to stay responsive.
-DEFAULT_MAX_NODES = 800
+DEFAULT_MAX_NODES = 200
 #: Above this many nodes drawn, positions are precomputed and physics stays off.
 PHYSICS_MAX_NODES = 1000
 _VIS_DIR = "vis-9.1.2"
@@ -108,11 +108,12 @@ def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict
     plain = nx.DiGraph()
     for node, data in graph.nodes(data=True):
         kind = data.get("kind", "paper")
-        size = 10 + 4 * min(12, int(data.get("papers", 0)) ** 0.5 * 2) if kind != "paper" else 8
+        # vis-network scales size and label with "value": concepts by how many papers name them.
+        value = max(1, int(data.get("papers", 0) or 0)) if kind != "paper" else 1
         attributes = {
             "label": str(data.get("label", node)),
             "color": KIND_COLOURS.get(kind, "#999999"),
-            "size": size,
+            "value": value,
             "shape": "dot" if kind != "paper" else "square",
         }
         if not physics:
@@ -131,7 +132,7 @@ def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict
                 "id": record["id"],
                 "label": record["label"],
                 "color": record["color"],
-                "size": record["size"],
+                "value": record["value"],
                 "shape": record["shape"],
                 **({"x": record["x"], "y": record["y"], "physics": False} if not physics else {}),
                 "info": _tooltip_fields(data),

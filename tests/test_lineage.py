@@ -1,0 +1,215 @@
+"""Lineage claims from sentences, the DAG, and one node per paper across pages."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from kg.extract import extract_entries
+from kg.graph import build_graph
+from kg.lineage import add_lineage, read_claims
+from kg.model import Concept, Corpus, Entry, Link, Page, Paper, Paragraph
+from kg.resolve import resolve
+from kg.segment import segment_page
+from kg.vocab import load_vocabulary
+
+
+def entry(*texts: str, title: str = "", file: str = "t.txt", start: int = 1) -> Entry:
+    first = start + (1 if title else 0)
+    paragraphs = tuple(Paragraph(t, first + i, "abstract") for i, t in enumerate(texts))
+    return Entry(
+        file,
+        start,
+        first + len(texts) - 1,
+        title=title,
+        title_line=start if title else 0,
+        paragraphs=paragraphs,
+    )
+
+
+def lineage_of(nlp, *entries: Entry) -> set[tuple[str, str, str, bool]]:
+    """(child label, link, parent label, inferred) for every concept builds_on edge."""
+    extracted = [read_claims(x) for x in extract_entries(list(entries), nlp)]
+    graph = build_graph(add_lineage(resolve(extracted, load_vocabulary())))
+    label = lambda n: graph.nodes[n]["label"]  # noqa: E731
+    return {
+        (label(u), d["kind_of_link"], label(v), d["inferred"])
+        for u, v, d in graph.edges(data=True)
+        if d["relation"] == "builds_on" and graph.nodes[u]["kind"] != "paper"
+    }
+
+
+@pytest.mark.parametrize(
+    ("texts", "title", "expected"),
+    [
+        (
+            ["We introduce Mixtral 8x7B. Mixtral has the same architecture as Mistral 7B."],
+            "",
+            ("Mixtral 8x7B", "extends", "Mistral 7B"),
+        ),
+        (
+            [
+                "We present Llemma. "
+                "We continue pretraining Code Llama on math data, yielding Llemma."
+            ],
+            "",
+            ("Llemma", "fine-tunes", "Code Llama"),
+        ),
+        (
+            ["We release Code Llama, a family of models for code based on Llama 2."],
+            "",
+            ("Code Llama", "extends", "Llama 2"),
+        ),
+        (
+            ["Showed BERT was significantly undertrained."],
+            "RoBERTa: A Robustly Optimized Approach",
+            ("RoBERTa", "improves", "BERT"),
+        ),
+        (
+            ["We introduce ZapDiT, replacing the U-Net backbone with a Vision Transformer."],
+            "",
+            ("ZapDiT", "replaces", "U-Net"),
+        ),
+        (
+            ["We propose PagedAttention, an attention algorithm. On top of it, we build vLLM."],
+            "",
+            ("vLLM", "extends", "PagedAttention"),
+        ),
+        (
+            ["We present QLoRA. QLoRA backpropagates gradients into Low Rank Adapters (LoRA)."],
+            "",
+            ("QLoRA", "uses", "LoRA"),
+        ),
+        (
+            ["Our model, FizzNet, leverages grouped-query attention for faster inference."],
+            "",
+            ("FizzNet", "uses", "grouped-query attention"),
+        ),
+    ],
+)
+def test_cue_sentences_make_lineage(nlp, texts, title, expected):
+    child, link, parent = expected
+    assert (child, link, parent, False) in lineage_of(nlp, entry(*texts, title=title))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Comparison is not lineage.
+        "We introduce FooNet, which outperforms BERT and Llama 2 on GLUE.",
+        # The parent of "based on" is the object, not a word inside a longer phrase.
+        "We introduce FooNet. Results are based on both human and GPT-4 evaluations.",
+        # Another subject's lineage is not the paper's.
+        "We introduce FooNet. The dominant models are based on recurrent neural networks.",
+        # "Using X as an example" says nothing about lineage.
+        "We introduce FooNet. Using GPT-3 as an example, we discuss costs.",
+    ],
+)
+def test_sentences_without_lineage(nlp, text):
+    assert {e for e in lineage_of(nlp, entry(text)) if not e[3]} == set()
+
+
+def test_name_containing_another_is_inferred_and_marked(nlp):
+    edges = lineage_of(
+        nlp,
+        entry("We introduce Code ZorbNet for code."),
+        entry("We introduce ZorbNet, an open model.", file="u.txt"),
+    )
+    assert ("Code ZorbNet", "extends", "ZorbNet", True) in edges
+
+
+def test_lineage_is_a_dag_even_when_claims_contradict():
+    corpus = Corpus(
+        papers=(),
+        concepts=(
+            Concept("a", "A", "model"),
+            Concept("b", "B", "model"),
+            Concept("c", "C", "model"),
+        ),
+        links=(
+            Link("a", "b", "builds_on", "A is based on B.", "f:1", "extends"),
+            Link("b", "c", "builds_on", "B is based on C.", "f:2", "extends"),
+            Link("c", "a", "builds_on", "C uses A.", "f:3", "uses"),
+        ),
+    )
+    graph = build_graph(add_lineage(corpus))
+    assert nx.is_directed_acyclic_graph(graph)
+    assert graph.number_of_edges() == 2
+
+
+def test_a_parent_is_not_newer_than_its_child():
+    papers = (
+        Paper("paper:old", "Old", "", ("f:1-1",), year_min=2017, year_max=2017),
+        Paper("paper:new", "New", "", ("f:2-2",), year_min=2023, year_max=2023),
+    )
+    corpus = Corpus(
+        papers=papers,
+        concepts=(Concept("old", "Old", "model"), Concept("new", "New", "model")),
+        links=(
+            Link("paper:old", "old", "introduces", "We introduce Old.", "f:1"),
+            Link("paper:new", "new", "introduces", "We introduce New.", "f:2"),
+            Link("old", "new", "builds_on", "Old is based on New.", "f:1", "extends"),
+            Link("new", "old", "builds_on", "New is based on Old.", "f:2", "extends"),
+        ),
+    )
+    builds_on = [
+        (l.child, l.parent) for l in add_lineage(corpus).links if l.relation == "builds_on"
+    ]
+    assert ("new", "old") in builds_on and ("old", "new") not in builds_on
+    assert ("paper:new", "paper:old") in builds_on
+
+
+def test_seed_lineage_is_acyclic_and_every_edge_has_evidence(seeds_graph):
+    graph, _ = seeds_graph
+    lineage = graph.edge_subgraph(
+        (u, v) for u, v, r in graph.edges(data="relation") if r == "builds_on"
+    )
+    assert lineage.number_of_edges() > 50
+    assert nx.is_directed_acyclic_graph(lineage)
+    for _, _, data in lineage.edges(data=True):
+        assert data["evidence"] and ":" in data["source"]
+        assert data["kind_of_link"] in {
+            "extends",
+            "improves",
+            "fine-tunes",
+            "uses",
+            "replaces",
+            "distills",
+            "scales",
+        }
+
+
+ABSTRACT = (
+    "We present FooFormer, a sparse transformer for long documents. FooFormer routes tokens "
+    "to experts and caches compressed keys, and we show on three benchmarks that it matches "
+    "dense models at a quarter of the memory while training twice as fast as the baselines."
+)
+
+
+def test_same_paper_on_two_pages_is_one_node(nlp):
+    first = segment_page(Page("a.txt", "a.txt", ("Top research · 1 papers", ABSTRACT)))
+    second = segment_page(Page("b.txt", "b.txt", ("FooFormer: Sparse Long Documents", ABSTRACT)))
+    third = segment_page(
+        Page(
+            "c.txt",
+            "c.txt",
+            (
+                "FooFormer: Sparse Long Documents",
+                "Introduced routed experts for long documents, with compressed key caches.",
+            ),
+        )
+    )
+    entries = [e for page in (first, second, third) for e in page.entries]
+    graph = build_graph(add_lineage(resolve(extract_entries(entries, nlp), load_vocabulary())))
+    papers = [d for _, d in graph.nodes(data=True) if d["kind"] == "paper"]
+    assert len(papers) == 1
+    assert papers[0]["sources"] == "a.txt:2-2;b.txt:1-2;c.txt:1-2"
+    assert papers[0]["title"] == "FooFormer: Sparse Long Documents"
+
+
+def test_different_papers_on_one_page_never_merge(nlp):
+    page = segment_page(
+        Page("a.txt", "a.txt", (ABSTRACT, ABSTRACT.replace("FooFormer", "BarFormer")))
+    )
+    graph = build_graph(resolve(extract_entries(page.entries, nlp), load_vocabulary()))
+    assert sum(1 for _, k in graph.nodes(data="kind") if k == "paper") == 2
