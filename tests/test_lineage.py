@@ -152,9 +152,8 @@ def test_a_parent_is_not_newer_than_its_child():
             Link("new", "old", "builds_on", "New is based on Old.", "f:2", "extends"),
         ),
     )
-    builds_on = [
-        (l.child, l.parent) for l in add_lineage(corpus).links if l.relation == "builds_on"
-    ]
+    links = add_lineage(corpus).links
+    builds_on = [(x.child, x.parent) for x in links if x.relation == "builds_on"]
     assert ("new", "old") in builds_on and ("old", "new") not in builds_on
     assert ("paper:new", "paper:old") in builds_on
 
