@@ -8,8 +8,8 @@ the caller reports.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +125,17 @@ def build(
     pages, skipped_files = segment_paths(paths)
     vocabulary = vocabulary or load_vocabulary()
     nlp = nlp or build_pipeline()
-    entries: list[Entry] = [entry for page in pages for entry in page.entries]
+    # Entries leave the queue as extraction takes them, so their text is freed as it goes.
+    entries: deque[Entry] = deque(entry for page in pages for entry in page.entries)
     total = len(entries)
+    reports = [_report(page) for page in pages]
+    notices = [n for page in pages for n in page.notices] + skipped_files
+    del pages
+
+    def drain(queue: deque[Entry]) -> Iterator[Entry]:
+        while queue:
+            yield queue.popleft()
+
 
     def counted(stream: Iterable) -> Iterable:
         for done, item in enumerate(stream, start=1):
@@ -134,18 +143,20 @@ def build(
                 progress(done, total)
             yield item
 
-    extracted = counted(extract_entries(entries, nlp, batch_size=batch_size, n_process=n_process))
+    extracted = counted(
+        extract_entries(drain(entries), nlp, batch_size=batch_size, n_process=n_process)
+    )
     corpus = add_lineage(resolve((read_claims(item) for item in extracted), vocabulary))
     graph = build_graph(corpus)
-    reports = [
-        PageReport(
-            name=page.name,
-            entries=len(page.entries),
-            declared=page.declared_count,
-            skipped=dict(Counter(skip.reason for skip in page.skipped)),
-        )
-        for page in pages
-    ]
     reports += [PageReport(n.source, 0, None, {}, read=False) for n in skipped_files]
-    notices = [n for page in pages for n in page.notices] + skipped_files + list(corpus.notices)
+    notices += list(corpus.notices)
     return BuildResult(graph=graph, pages=tuple(reports), notices=tuple(notices))
+
+
+def _report(page: SegmentedPage) -> PageReport:
+    return PageReport(
+        name=page.name,
+        entries=len(page.entries),
+        declared=page.declared_count,
+        skipped=dict(Counter(skip.reason for skip in page.skipped)),
+    )

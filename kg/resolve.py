@@ -17,9 +17,10 @@ not overlap. It does not clean lineage up (see :func:`kg.lineage.add_lineage`).
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper
 from kg.vocab import Vocabulary, name_key
@@ -37,6 +38,8 @@ __all__ = [
 #: Share of word 5-grams two abstracts must have in common to be copies of each other.
 MIN_SHARED_SHINGLES = 0.5
 SHINGLE_WORDS = 5
+#: One word 5-gram in this many is kept to compare abstracts.
+SHINGLE_SAMPLE = 4
 #: Longest paper label taken whole from a title, in characters.
 MAX_LABEL_CHARS = 60
 #: Kinds whose introduction identifies a paper (a paper is not known by "fine-tuning").
@@ -77,8 +80,50 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
+class _ConceptIndex:
+    """Spellings and vocabulary ids, joined as mentions arrive; keys are read at the end.
+
+    A spelling joins the vocabulary id its mentions carry, unless two ids claim it
+    ("LLaMA", "Llama"); an acronym joins its long form, unless that would join two ids.
+    """
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.groups = _UnionFind()
+        self.owners: dict[str, set[str]] = defaultdict(set)
+        self.pairs: list[tuple[str, str]] = []
+
+    def add(self, mention: Mention) -> str:
+        """Register a mention; return its node ("v:" + id or "n:" + name key)."""
+        node = _node(mention)
+        self.groups.find(node)
+        if mention.key:
+            self.owners[name_key(mention.text)].add(mention.key)
+        if mention.long_form:
+            term = self.vocabulary.lookup(mention.long_form)
+            other = f"v:{term.id}" if term else f"n:{name_key(mention.long_form)}"
+            self.pairs.append((node, other))
+        return node
+
+    def keys(self) -> dict[str, str]:
+        """``{node: concept key}`` for every node seen."""
+        for spelling, ids in self.owners.items():
+            if len(ids) == 1:
+                self.groups.union(f"v:{next(iter(ids))}", f"n:{spelling}")
+        for node, other in self.pairs:
+            root_a, root_b = self.groups.find(node), self.groups.find(other)
+            if root_a.startswith("v:") and root_b.startswith("v:") and root_a != root_b:
+                continue  # two vocabulary concepts never merge
+            self.groups.union(node, other)
+        return {item: self.groups.find(item)[2:] for item in list(self.groups.parent)}
+
+
+def _node(mention: Mention) -> str:
+    return f"v:{mention.key}" if mention.key else f"n:{name_key(mention.text)}"
+
+
 def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[str, str]:
-    """Map the spellings of names the vocabulary does not know to concept keys.
+    """Map mentions' spellings and vocabulary ids to concept keys.
 
     Parameters
     ----------
@@ -90,55 +135,46 @@ def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[st
     dict
         ``{"n:" + name_key(spelling) or "v:" + vocabulary id: concept key}``. A concept key
         is a vocabulary id, or ``name_key`` of a spelling in the group; use :func:`key_of`.
-        A spelling that two vocabulary ids share ("LLaMA", "Llama") is joined to neither.
 
     Examples
     --------
     >>> from kg.model import Mention
-    >>> m = lambda text, long="", key="": Mention(text, "method", key, "acronym", "", "f:1", 0, 0,
-    ...                                           long_form=long)
+    >>> m = lambda text, long="": Mention(text, "method", "", "acronym", "", "f:1", 0, 0,
+    ...                                   long_form=long)
     >>> keys = concept_keys([m("LoRA", "Low-Rank Adaptation"), m("low-rank adaptation")],
     ...                     Vocabulary(()))
     >>> keys["n:lora"] == keys["n:lowrankadaptation"]
     True
     """
-    mentions = list(mentions)
-    groups = _UnionFind()
-    owners: dict[str, set[str]] = defaultdict(set)
+    index = _ConceptIndex(vocabulary)
     for mention in mentions:
-        if mention.key:
-            owners[name_key(mention.text)].add(mention.key)
-    for spelling, ids in owners.items():
-        if len(ids) == 1:
-            groups.union(f"v:{next(iter(ids))}", f"n:{spelling}")
-    for mention in mentions:
-        node = f"v:{mention.key}" if mention.key else f"n:{name_key(mention.text)}"
-        groups.find(node)
-        if not mention.long_form:
-            continue
-        term = vocabulary.lookup(mention.long_form)
-        other = f"v:{term.id}" if term else f"n:{name_key(mention.long_form)}"
-        root_a, root_b = groups.find(node), groups.find(other)
-        if root_a.startswith("v:") and root_b.startswith("v:") and root_a != root_b:
-            continue  # two vocabulary concepts never merge
-        groups.union(node, other)
-    return {item: groups.find(item)[2:] for item in list(groups.parent)}
+        index.add(mention)
+    return index.keys()
 
 
 def key_of(mention: Mention, keys: dict[str, str]) -> str:
     """The concept key of one mention, given :func:`concept_keys`."""
-    if mention.key:
-        return keys.get(f"v:{mention.key}", mention.key)
-    return keys[f"n:{name_key(mention.text)}"]
+    return keys[_node(mention)]
 
 
 @dataclass
 class PaperDraft:
-    """What resolution keeps of one entry: far less than the entry's text."""
+    """A paper being assembled from one or more entries.
+
+    Attributes
+    ----------
+    entries : list of Entry
+    introduced : list of str
+        Keys of the named concepts the entries introduce, first first.
+    label : str
+    records : list of int
+        Positions of the entries in the stream.
+    """
 
     entries: list[Entry]
     introduced: list[str] = field(default_factory=list)
     label: str = ""
+    records: list[int] = field(default_factory=list)
 
 
 def paper_label(entry: Entry, introduced_labels: list[str]) -> str:
@@ -179,11 +215,16 @@ def _shorten(text: str, limit: int = 48) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def _shingles(text: str) -> set[int]:
+def _shingles(text: str) -> frozenset[int]:
+    """A sample of the text's word 5-grams (about one in :data:`SHINGLE_SAMPLE`), hashed.
+
+    Sampling by hash value keeps the same 5-grams of two copies, so copies still share
+    most of their sample; it keeps memory per entry small on big corpora.
+    """
     words = re.findall(r"[a-z0-9]+", text.lower())
-    return {
-        hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
-    }
+    grams = (" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
+    hashes = (zlib.crc32(gram.encode()) for gram in grams)
+    return frozenset(h for h in hashes if h % SHINGLE_SAMPLE == 0)
 
 
 def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
@@ -200,43 +241,38 @@ def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
     return sa is None or sb is None or (sa[0] <= sb[1] and sb[0] <= sa[1])
 
 
-def _merge_papers(drafts: list[PaperDraft]) -> list[PaperDraft]:
-    """Union entries that are the same paper (see module docstring), guarded."""
+def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> list[PaperDraft]:
+    """Union entries that are the same paper (see module docstring), guarded.
+
+    ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract.
+    """
     groups = _UnionFind()
-    members: dict[str, list[int]] = defaultdict(list)
-    files: dict[int, set[str]] = {}
+    members: dict[str, list[int]] = {str(i): [i] for i in range(len(drafts))}
     by_title: dict[str, int] = {}
     by_intro: dict[str, int] = {}
-    shingle_index: dict[int, set[int]] = defaultdict(set)
-    shingles: dict[int, set[int]] = {}
+    shingle_index: dict[int, list[int]] = defaultdict(list)
 
-    def can_merge(a: int, b: int) -> bool:
+    def merge(a: int, b: int) -> None:
         ra, rb = groups.find(str(a)), groups.find(str(b))
         if ra == rb:
-            return False
+            return
         ea = [e for i in members[ra] for e in drafts[i].entries]
         eb = [e for i in members[rb] for e in drafts[i].entries]
         if {e.file for e in ea} & {e.file for e in eb}:
-            return False
+            return  # a page lists each paper once
         titles_a = {name_key(e.title) for e in ea if e.title}
         titles_b = {name_key(e.title) for e in eb if e.title}
         if titles_a and titles_b and not titles_a & titles_b:
-            return False
-        return _years_overlap(ea, eb)
-
-    def merge(a: int, b: int) -> None:
-        if can_merge(a, b):
-            ra, rb = groups.find(str(a)), groups.find(str(b))
-            groups.union(ra, rb)
-            root = groups.find(ra)
-            other = rb if root == ra else ra
-            members[root] += members.pop(other)
+            return
+        if not _years_overlap(ea, eb):
+            return
+        groups.union(ra, rb)
+        root = groups.find(ra)
+        other = rb if root == ra else ra
+        members[root] += members.pop(other)
 
     for index, draft in enumerate(drafts):
         groups.find(str(index))
-        members[str(index)] = [index]
-        files[index] = {e.file for e in draft.entries}
-    for index, draft in enumerate(drafts):
         entry = draft.entries[0]
         if entry.title:
             title = name_key(entry.title)
@@ -244,19 +280,14 @@ def _merge_papers(drafts: list[PaperDraft]) -> list[PaperDraft]:
                 merge(by_title[title], index)
             else:
                 by_title[title] = index
-        text = " ".join(p.text for p in entry.paragraphs if p.role != "blurb")
-        own = _shingles(text)
-        shingles[index] = own
-        counts: Counter[int] = Counter()
-        for shingle in own:
-            for other in shingle_index[shingle]:
-                counts[other] += 1
+        own = shingles[index]
+        counts: Counter[int] = Counter(other for s in own for other in shingle_index[s])
         for other, shared in counts.most_common(3):
             smaller = min(len(own), len(shingles[other])) or 1
             if shared / smaller >= MIN_SHARED_SHINGLES:
                 merge(other, index)
         for shingle in own:
-            shingle_index[shingle].add(index)
+            shingle_index[shingle].append(index)
         if draft.introduced:
             primary = draft.introduced[0]
             if primary in by_intro:
@@ -264,14 +295,14 @@ def _merge_papers(drafts: list[PaperDraft]) -> list[PaperDraft]:
             else:
                 by_intro[primary] = index
     merged: list[PaperDraft] = []
-    for root, indexes in members.items():
-        del root
+    for indexes in members.values():
         ordered = sorted(indexes)
         entries = [e for i in ordered for e in drafts[i].entries]
         introduced = list(dict.fromkeys(k for i in ordered for k in drafts[i].introduced))
         labels = [drafts[i].label for i in ordered]
         titled = [drafts[i].label for i in ordered if drafts[i].entries[0].title]
-        merged.append(PaperDraft(entries, introduced, (titled or labels)[0]))
+        records = [r for i in ordered for r in drafts[i].records]
+        merged.append(PaperDraft(entries, introduced, (titled or labels)[0], records))
     merged.sort(key=lambda d: (d.entries[0].file, d.entries[0].start))
     return merged
 
@@ -284,8 +315,87 @@ class _ConceptStats:
     vocab_label: str = ""
 
 
+@dataclass
+class _Use:
+    """How one entry uses one concept: the evidence to keep for its edge."""
+
+    evidence: str
+    source: str
+    introduced: bool = False
+    sizes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _EntryRecord:
+    """What resolution keeps of one entry while the others stream past."""
+
+    entry: Entry
+    shingles: frozenset[int]
+    uses: dict[str, _Use]
+    introduced: list[str]
+    claims: list[tuple[str | None, str | None, str, str, str]]
+    co_mentions: list[tuple[str, str, str, str]]
+
+
+def _slim(entry: Entry) -> Entry:
+    """The entry without the text resolution no longer needs (its blurb and abstract stay)."""
+    blurb = [p for p in entry.paragraphs if p.role == "blurb"][:1]
+    first = [p for p in entry.paragraphs if p.role != "blurb"][:1]
+    return replace(entry, paragraphs=tuple(blurb + first))
+
+
+def _record(
+    item: ExtractedEntry, index: _ConceptIndex, stats: dict[str, _ConceptStats]
+) -> _EntryRecord:
+    uses: dict[str, _Use] = {}
+    introduced: list[str] = []
+    by_sentence: dict[tuple[str, str], list[tuple[str, Mention]]] = defaultdict(list)
+    for mention in item.mentions:
+        node = index.add(mention)
+        record = stats[node]
+        record.spellings[mention.text] += 1
+        # A kind read from context outweighs a kind guessed from a name's shape.
+        record.kinds[mention.kind] += 0.5 if mention.origin == "shape" else 1
+        use = uses.get(node)
+        if use is None:
+            use = uses[node] = _Use(mention.sentence, mention.source)
+        if mention.introduced:
+            if not use.introduced:
+                # The evidence of an introduction is the sentence that introduces it.
+                use.evidence, use.source, use.introduced = mention.sentence, mention.source, True
+            if node not in introduced:
+                introduced.append(node)
+        if mention.size and mention.size not in use.sizes:
+            use.sizes.append(mention.size)
+        by_sentence[(mention.source, mention.sentence)].append((node, mention))
+    co_mentions = []
+    for (source, sentence), group in by_sentence.items():
+        children = {node for node, m in group if m.introduced}
+        co_mentions += [
+            (child, node, sentence, source)
+            for child in children
+            for node, m in group
+            if node not in children and m.kind in ("model", "method")
+        ]
+    claims = [
+        (
+            index.add(claim.child) if claim.child is not None else None,
+            index.add(claim.parent) if claim.parent is not None else None,
+            claim.link,
+            claim.evidence,
+            claim.source,
+        )
+        for claim in item.claims
+    ]
+    text = " ".join(p.text for p in item.entry.paragraphs if p.role != "blurb")
+    return _EntryRecord(_slim(item.entry), _shingles(text), uses, introduced, claims, co_mentions)
+
+
 def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corpus:
     """Resolve mentions into concepts and entries into papers.
+
+    Entries stream through once; of each, only its evidence sentences, a sample of its
+    abstract's word 5-grams and its title, blurb and abstract are kept.
 
     Parameters
     ----------
@@ -295,82 +405,66 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     Returns
     -------
     Corpus
-        Papers, concepts and the ``introduces``/``mentions`` links (paper -> concept).
+        Papers, concepts, the ``introduces``/``mentions`` links (paper -> concept), and raw
+        ``builds_on`` links from the entries' lineage claims and, marked ``inferred``, from
+        concepts named in the sentence that introduces another.
 
     Examples
     --------
     >>> from kg.model import Entry, ExtractedEntry, Mention
     >>> m = lambda t, intro=False: Mention(t, "model", "", "shape", f"We use {t}.", "a.txt:1",
     ...                                    7, 7 + len(t), introduced=intro)
-    >>> corpus = resolve([ExtractedEntry(Entry("a.txt", 1, 1), (m("FooNet", True), m("FooNets")))],
-    ...                  Vocabulary(()))
+    >>> item = ExtractedEntry(Entry("a.txt", 1, 1), (m("FooNet", True), m("FooNets")))
+    >>> corpus = resolve([item], Vocabulary(()))
     >>> [(c.label, c.aliases) for c in corpus.concepts]
     [('FooNet', ('FooNets',))]
     >>> [(link.relation, link.parent) for link in corpus.links]
     [('introduces', 'foonet')]
     """
-    items = list(extracted)
-    all_mentions = [m for item in items for m in item.mentions]
-    all_mentions += [c.child for item in items for c in item.claims if c.child is not None]
-    all_mentions += [c.parent for item in items for c in item.claims if c.parent is not None]
-    keys = concept_keys(all_mentions, vocabulary)
-    terms = {term.id: term for term in vocabulary.terms}
+    index = _ConceptIndex(vocabulary)
+    node_stats: dict[str, _ConceptStats] = defaultdict(_ConceptStats)
+    records = [_record(item, index, node_stats) for item in extracted]
+    keys = index.keys()
 
+    terms = {term.id: term for term in vocabulary.terms}
     stats: dict[str, _ConceptStats] = defaultdict(_ConceptStats)
-    for mention in all_mentions:
-        key = key_of(mention, keys)
-        record = stats[key]
-        record.spellings[mention.text] += 1
-        record.kinds[mention.kind] += 1 if mention.origin != "shape" else 0.5
+    for node, record in node_stats.items():
+        merged = stats[keys[node]]
+        merged.spellings.update(record.spellings)
+        merged.kinds.update(record.kinds)
+    for key, record in stats.items():
         if key in terms:
-            record.vocab_kind = terms[key].kind
-            record.vocab_label = terms[key].label
+            record.vocab_kind, record.vocab_label = terms[key].kind, terms[key].label
     concepts = {key: _make_concept(key, record) for key, record in stats.items()}
 
     drafts: list[PaperDraft] = []
-    for item in items:
-        introduced = list(dict.fromkeys(key_of(m, keys) for m in item.mentions if m.introduced))
+    for number, record in enumerate(records):
+        introduced = list(dict.fromkeys(keys[node] for node in record.introduced))
         identifying = [k for k in introduced if concepts[k].kind in _IDENTIFYING_KINDS]
-        label = paper_label(item.entry, [concepts[k].label for k in identifying])
-        drafts.append(PaperDraft([item.entry], identifying, label))
-    papers_drafts = _merge_papers(drafts)
-
-    by_entry = {(item.entry.file, item.entry.start): item for item in items}
+        label = paper_label(record.entry, [concepts[k].label for k in identifying])
+        drafts.append(PaperDraft([record.entry], identifying, label, [number]))
     used_keys: set[str] = set()
     papers: list[Paper] = []
     links: list[Link] = []
-    for draft in papers_drafts:
+    for draft in _merge_papers(drafts, [r.shingles for r in records]):
         key = _unique(f"paper:{slug(draft.label)}", used_keys)
-        entries = draft.entries
-        years = [e.year_min for e in entries if e.year_min is not None]
-        years_max = [e.year_max or e.year_min for e in entries if e.year_min is not None]
-        title = next((e.title for e in entries if e.title), "")
-        abstract = next((e.abstract for e in entries if e.paragraphs), "")
-        mentions = [m for e in entries for m in by_entry[(e.file, e.start)].mentions]
-        introduced_keys = list(dict.fromkeys(key_of(m, keys) for m in mentions if m.introduced))
-        papers.append(
-            Paper(
-                key=key,
-                label=draft.label,
-                title=title,
-                sources=tuple(e.source for e in entries),
-                abstract=abstract,
-                year_min=min(years) if years else None,
-                year_max=max(y for y in years_max if y is not None) if years else None,
-                introduces=tuple(introduced_keys),
-            )
-        )
-        links += _paper_links(key, mentions, keys, set(introduced_keys))
+        parts = [records[number] for number in draft.records]
+        papers.append(_paper(key, draft, parts, keys))
+        links += _paper_links(key, parts, keys)
         primary = draft.introduced[0] if draft.introduced else key
-        links += _co_mentions(mentions, keys)
-        for entry in entries:
-            for claim in by_entry[(entry.file, entry.start)].claims:
-                child = key_of(claim.child, keys) if claim.child is not None else primary
-                parent = key_of(claim.parent, keys) if claim.parent is not None else primary
+        for part in parts:
+            links += [
+                Link(
+                    keys[child], keys[parent], "builds_on", sentence, source, "uses", inferred=True
+                )
+                for child, parent, sentence, source in part.co_mentions
+                if keys[child] != keys[parent]
+            ]
+            for child_node, parent_node, link, evidence, source in part.claims:
+                child = keys[child_node] if child_node else primary
+                parent = keys[parent_node] if parent_node else primary
                 if child != parent:
-                    links.append(
-                        Link(child, parent, "builds_on", claim.evidence, claim.source, claim.link)
-                    )
+                    links.append(Link(child, parent, "builds_on", evidence, source, link))
     return Corpus(
         papers=tuple(papers),
         concepts=tuple(sorted(concepts.values(), key=lambda c: c.key)),
@@ -378,49 +472,44 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     )
 
 
-def _paper_links(
-    paper: str, mentions: list[Mention], keys: dict[str, str], introduced: set[str]
-) -> list[Link]:
-    first: dict[str, Mention] = {}
+def _paper(key: str, draft: PaperDraft, parts: list[_EntryRecord], keys: dict[str, str]) -> Paper:
+    entries = draft.entries
+    years = [e.year_min for e in entries if e.year_min is not None]
+    years_max = [e.year_max or e.year_min for e in entries if e.year_min is not None]
+    introduced = [keys[node] for part in parts for node in part.introduced]
+    return Paper(
+        key=key,
+        label=draft.label,
+        title=next((e.title for e in entries if e.title), ""),
+        sources=tuple(e.source for e in entries),
+        abstract=next((e.abstract for e in entries if e.paragraphs), ""),
+        year_min=min(years) if years else None,
+        year_max=max(y for y in years_max if y is not None) if years else None,
+        introduces=tuple(dict.fromkeys(introduced)),
+    )
+
+
+def _paper_links(paper: str, parts: list[_EntryRecord], keys: dict[str, str]) -> list[Link]:
+    """One ``introduces`` or ``mentions`` link per concept, with the best evidence."""
+    best: dict[str, _Use] = {}
     sizes: dict[str, list[str]] = defaultdict(list)
-    for mention in mentions:
-        key = key_of(mention, keys)
-        if mention.size and mention.size not in sizes[key]:
-            sizes[key].append(mention.size)
-        best = first.get(key)
-        # The evidence of an introduction is the sentence that introduces it.
-        if best is None or (mention.introduced and not best.introduced):
-            first[key] = mention
+    for part in parts:
+        for node, use in part.uses.items():
+            key = keys[node]
+            sizes[key] += [s for s in use.sizes if s not in sizes[key]]
+            if key not in best or (use.introduced and not best[key].introduced):
+                best[key] = use
     return [
         Link(
             child=paper,
             parent=key,
-            relation="introduces" if key in introduced else "mentions",
-            evidence=mention.sentence,
-            source=mention.source,
+            relation="introduces" if use.introduced else "mentions",
+            evidence=use.evidence,
+            source=use.source,
             size="|".join(sizes[key]),
         )
-        for key, mention in first.items()
+        for key, use in best.items()
     ]
-
-
-def _co_mentions(mentions: list[Mention], keys: dict[str, str]) -> list[Link]:
-    """Candidate inferred links: the sentence that introduces C also names D, so C may lean on
-    D (:func:`kg.lineage.add_lineage` keeps those whose D another paper introduced)."""
-    by_sentence: dict[tuple[str, str], list[Mention]] = defaultdict(list)
-    for mention in mentions:
-        by_sentence[(mention.source, mention.sentence)].append(mention)
-    links = []
-    for (source, sentence), group in by_sentence.items():
-        introduced = {key_of(m, keys) for m in group if m.introduced}
-        for child in introduced:
-            for mention in group:
-                parent = key_of(mention, keys)
-                if parent not in introduced and mention.kind in ("model", "method"):
-                    links.append(
-                        Link(child, parent, "builds_on", sentence, source, "uses", inferred=True)
-                    )
-    return links
 
 
 def _make_concept(key: str, record: _ConceptStats) -> Concept:
