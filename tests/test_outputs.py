@@ -1,0 +1,118 @@
+"""Outputs round-trip: GraphML (networkx, igraph, Gephi's label rule), GEXF, node-link JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+
+from kg.export import write_gexf, write_graphml, write_json, write_outputs
+from kg.errors import OutputError
+
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+
+
+@pytest.fixture(scope="module")
+def built(seeds_graph):
+    graph, out = seeds_graph
+    return graph, out
+
+
+def test_graphml_round_trips_through_networkx(built, tmp_path):
+    graph, _ = built
+    path = write_graphml(graph, tmp_path / "again.graphml")
+    again = nx.read_graphml(path)
+    assert set(again.nodes) == set(graph.nodes)
+    assert set(again.edges) == set(graph.edges)
+    for node in list(graph.nodes)[:200]:
+        assert again.nodes[node] == graph.nodes[node]
+    for edge in list(graph.edges)[:200]:
+        assert again.edges[edge] == graph.edges[edge]
+
+
+def test_graphml_declares_every_attribute_with_a_named_key_gephi_reads_as_label(built):
+    _, out = built
+    root = ET.parse(out / "graph.graphml").getroot()
+    keys = {(k.get("for"), k.get("attr.name")): k for k in root.iter(f"{GRAPHML}key")}
+    ids = [k.get("id") for k in keys.values()]
+    assert len(ids) == len(set(ids))
+    # Gephi maps key id "d3" to the node label and "d7" to the edge label before it reads
+    # attribute names; with named ids the node label is the key called "label".
+    assert "d3" not in ids and "d7" not in ids
+    assert keys[("node", "label")].get("id") == "label"
+    assert {k.get("attr.type") for k in keys.values()} <= {
+        "string",
+        "int",
+        "boolean",
+        "double",
+        "long",
+    }
+    assert keys[("node", "year_min")].get("attr.type") in ("int", "long")
+    assert keys[("edge", "inferred")].get("attr.type") == "boolean"
+    # Every node has a label; no value is a Python None or list repr.
+    for node in root.iter(f"{GRAPHML}node"):
+        values = {d.get("key"): d.text or "" for d in node.iter(f"{GRAPHML}data")}
+        assert values.get("label")
+        assert not any(v in ("None", "[]") or v.startswith("['") for v in values.values())
+
+
+def test_graphml_reads_with_igraph(built):
+    igraph = pytest.importorskip("igraph")
+    graph, out = built
+    again = igraph.Graph.Read_GraphML(str(out / "graph.graphml"))
+    assert again.vcount() == graph.number_of_nodes()
+    assert again.ecount() == graph.number_of_edges()
+    assert again.is_directed()
+    assert set(again.vs["label"]) == {d["label"] for _, d in graph.nodes(data=True)}
+    assert set(again.es["relation"]) == {"introduces", "mentions", "builds_on"}
+
+
+def test_gexf_round_trips_with_layout_and_colour(built, tmp_path):
+    graph, _ = built
+    path = write_gexf(graph, tmp_path / "g.gexf")
+    again = nx.read_gexf(path)
+    assert again.number_of_nodes() == graph.number_of_nodes()
+    assert again.number_of_edges() == graph.number_of_edges()
+    node, data = next(iter(again.nodes(data=True)))
+    assert set(data["viz"]) >= {"color", "size", "position"}
+    assert data["label"] == graph.nodes[node]["label"]
+    text = path.read_text("utf-8")
+    assert 'version="1.2"' in text
+
+
+def test_node_link_json_round_trips(built, tmp_path):
+    graph, _ = built
+    path = write_json(graph, tmp_path / "g.json")
+    again = nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="edges")
+    assert again.number_of_nodes() == graph.number_of_nodes()
+    assert set(again.edges) == set(graph.edges)
+
+
+def test_lists_and_none_are_refused_before_writing(tmp_path):
+    graph = nx.DiGraph()
+    graph.add_node("a", label="A", aliases=["x", "y"])
+    with pytest.raises(ValueError, match="aliases"):
+        write_graphml(graph, tmp_path / "bad.graphml")
+    assert not list(tmp_path.iterdir())
+
+
+def test_outputs_appear_whole_or_not_at_all(tmp_path):
+    graph = nx.DiGraph()
+    graph.add_node("a", label="A")
+    (tmp_path / "one.txt").write_text("previous")
+
+    def fine(g, path):
+        with open(path, "w") as handle:
+            handle.write("new")
+
+    def broken(g, path):
+        with open(path, "w") as handle:
+            handle.write("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_outputs(graph, tmp_path, writers={"one.txt": fine, "two.txt": broken})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.txt"]
+    assert (tmp_path / "one.txt").read_text() == "previous"
