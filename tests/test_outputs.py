@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import networkx as nx
 import pytest
 
-from kg.export import write_gexf, write_graphml, write_json, write_outputs
 from kg.errors import OutputError
+from kg.export import write_gexf, write_graphml, write_json, write_outputs
 
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 
