@@ -42,6 +42,12 @@ SETS = {
         ROOT / "tests/data/heldout",
     ),
 }
+#: A second annotator labelled the same entries independently (same rules, no access to the
+#: first labels); scoring one annotator against the other shows how far people agree.
+SECOND_ANNOTATOR = {
+    "seeds sample (40 entries)": ROOT / "tests/data/gold_concepts_b.jsonl",
+    "held-out pages (22 entries)": ROOT / "tests/data/heldout_concepts_b.jsonl",
+}
 
 
 @dataclass
@@ -111,6 +117,20 @@ def _match(gold_concepts: list[dict], predicted: dict) -> dict[int, str]:
     gold_side = {n for n in graph if n[0] == "g"}
     matching = nx.bipartite.maximum_matching(graph, top_nodes=gold_side)
     return {node[1]: other[1] for node, other in matching.items() if node[0] == "g"}
+
+
+def labelled_as_predictions(path: Path) -> dict:
+    """Another annotator's labels in the shape of :func:`predicted_concepts`'s predictions."""
+    predictions = {}
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        predictions[(record["file"], record["start"])] = {
+            f"{index}:{concept['name']}": (concept["kind"], {concept["name"], *concept["aliases"]})
+            for index, concept in enumerate(record["concepts"])
+        }
+    return predictions
 
 
 def score(gold: list[dict], predictions: dict) -> tuple[dict[str, Counts], Counts, list[dict]]:
@@ -202,6 +222,22 @@ def main() -> None:
                 if args.errors:
                     for error in errors:
                         print("   ", error)
+                print()
+        second = SECOND_ANNOTATOR.get(set_name)
+        if second is not None and second.exists():
+            gold = [json.loads(x) for x in gold_path.read_text("utf-8").splitlines() if x.strip()]
+            per_kind, any_kind, errors = score(gold, labelled_as_predictions(second))
+            label = f"{set_name}, second annotator scored against the first"
+            report[label] = {
+                "per_kind": {
+                    k: dict(zip(("precision", "recall", "f1"), c.scores(), strict=True))
+                    for k, c in per_kind.items()
+                },
+                "errors": errors,
+            }
+            if not args.json:
+                print(label)
+                print("\n".join(table(per_kind, any_kind)))
                 print()
     if args.json:
         print(json.dumps(report, indent=1))

@@ -310,6 +310,8 @@ def mentions_in_doc(
     -------
     list of Mention
     """
+    if len(doc) == 0:
+        return []
     size_suffix = load_discovery_lists().size_suffix
     origins = {}
     for group, origin in _ORIGINS:
@@ -334,6 +336,9 @@ def mentions_in_doc(
     for span in doc.spans[GROUP_FINAL]:
         # Span.sent scans the doc on every call; a bisect over sentence starts does not.
         _, sentence_start, sentence_end = sentences[bisect.bisect_right(starts, span.start) - 1]
+        raw = text[sentence_start:sentence_end]
+        sentence_start += len(raw) - len(raw.lstrip())
+        sentence = raw.strip()
         introduced = any(n.start < span.end and span.start < n.end for n in named) or any(
             end <= span.start_char and _only_skippable(text[end : span.start_char])
             for end in cue_ends
@@ -356,7 +361,7 @@ def mentions_in_doc(
                 kind=_KIND_BY_LABEL.get(span.label_, "model"),
                 key=span.id_,
                 origin=origins.get(extent, "vocab" if span.id_ else "shape"),
-                sentence=text[sentence_start:sentence_end].strip(),
+                sentence=sentence,
                 source=source,
                 start=span.start_char - sentence_start,
                 end=end_char - sentence_start,

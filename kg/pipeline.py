@@ -136,7 +136,6 @@ def build(
         while queue:
             yield queue.popleft()
 
-
     def counted(stream: Iterable) -> Iterable:
         for done, item in enumerate(stream, start=1):
             if progress is not None:
