@@ -122,7 +122,7 @@ def test_missing_graph_file_is_one_line(tmp_path):
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme():
     readme = (ROOT / "README.md").read_text("utf-8")
-    for name, command in main.commands.items():
+    for name in main.commands:
         result = run(name, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.output, name
