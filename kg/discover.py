@@ -26,9 +26,10 @@ spans (``kg_merge`` does) nor look anything up across entries.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -36,14 +37,18 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.abbrev import find_abbreviations
-from kg.vocab import Vocabulary, load_vocabulary
+from kg.vocab import Term, Vocabulary, load_vocabulary
 
-__all__ = ["Discover", "DiscoveryLists", "load_discovery_lists"]
+__all__ = ["TEXT_KEY", "Discover", "DiscoveryLists", "doc_text", "load_discovery_lists"]
 
 GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED = "kg_acronym", "kg_long", "kg_named"
 GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM = "kg_shape", "kg_context", "kg_cue", "kg_term"
+#: Where :class:`kg.extract.TextKeepingTokenizer` keeps the text in ``doc.user_data``.
+TEXT_KEY = "kg_text"
 GROUPS = (GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED, GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM)
 
+#: Names whose checks are remembered; the cache is emptied when it grows past this.
+NAME_CACHE_SIZE = 100_000
 #: A title, for the purpose of naming its subject: one short line, "Name: subtitle".
 MAX_TITLE_CHARS = 250
 #: A title's name before the colon has at most this many words.
@@ -70,9 +75,15 @@ _TITLE_NAME = re.compile(
     rf"{_CAPITALISED}(?:\s+(?:(?:of|for|and|from|to|via|in|on)\s+)?{_CAPITALISED}){{0,5}}"
     rf"(?:\s+{_VERSION}\b)?"
 )
+_CAPITALISED_RUN = re.compile(rf"(?<![\w-])({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}})")
+_VERSION_AFTER = re.compile(rf"\s({_VERSION})\b(?![\w%.,/-]*\d)")
+# The one or two words before a task head: "sign language | recognition", "video | editing".
+_WORDS_BEFORE = re.compile(r"(?<![\w-])(?:([A-Za-z]+)\s)?([\w-]+)[\s-]$")
+_X_TO_Y = re.compile(r"[a-z0-9]+-to-[a-z0-9]+", re.IGNORECASE)
+_SENTENCE_GAP = re.compile(r"[.!?]\s+$")
 _LOWER_NAME = re.compile(r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)")
 _SKIP_BEFORE_NAME = re.compile(
-    r"^(?:(?:a|an|the|our|its|their|two|three|several|new|novel|first|simple|single|open"
+    r"(?:(?:a|an|the|our|its|their|two|three|several|new|novel|first|simple|single|open"
     r"|efficient|scalable|unified|general|strong|large|small)\s+)*",
     re.IGNORECASE,
 )
@@ -82,28 +93,37 @@ _INTRO_VERB = (
     r"|pioneer(?:s|ed)?|unveil(?:s|ed)?|creat(?:e|es|ed)|report the development of)"
 )
 # Who introduces: the authors, the paper, or nobody (a summary or note opening on the verb).
+# Cue patterns scan whole paragraphs, so they run on lower-cased text: IGNORECASE makes an
+# alternation scan several times slower.
 _INTRO_CUE = re.compile(
     rf"(?:(?:^|(?<=[.;:!?])\s+)|\b(?:we|paper|report|work|authors|study|it)\s+"
-    rf"(?:(?:also|further|then|first|here|now|newly)\s+)?){_INTRO_VERB}\s+",
-    re.IGNORECASE,
+    rf"(?:(?:also|further|then|first|here|now|newly)\s+)?){_INTRO_VERB}\s+"
+)
+# Any introduction or naming word at all; the full cue patterns run only where one occurs.
+_INTRO_WORD = re.compile(
+    r"\b(?:introduc|propos|present|releas|develop|describ|buil[dt]|design|invent|pioneer"
+    r"|unveil|creat|report the development)"
+)
+_CALLED_WORD = re.compile(
+    r"\b(?:called|dubbed|named|termed|coin|we (?:call|term|name)|(?:referred to|known) as)\b"
 )
 _CALLED_CUE = re.compile(
     r"\b(?:called|dubbed|named|termed|coined|coining the term|(?:which|that) we (?:call|term|name)"
-    r"|we (?:call|term|name)(?: it| them| this)?|referred to as|known as)\s+[\"“'‘]?",
-    re.IGNORECASE,
+    r"|we (?:call|term|name)(?: it| them| this)?|referred to as|known as)\s+[\"“'‘]?"
 )
 _SUBJECT_VERB = re.compile(
     r"\s+(?:introduces|proposes|presents|reformulates|advances|is an?|extends|adapts"
     r"|establishes|pioneered|introduced|demonstrates|shows)\b"
 )
 _APPOSED_NAME = re.compile(
-    rf"^(?:a|an|the)\s+[a-z][\w -]{{0,60}}?,\s+({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}"
+    rf"(?:a|an|the)\s+[a-z][\w -]{{0,60}}?,\s+({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}"
     rf"(?:\s+{_VERSION})?)(?=\s*[,.;]|\s+(?:that|which|with)\b)"
 )
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
 _TRAILING_SMALL = frozenset({"of", "for", "and", "the", "with", "from", "to", "via", "in", "on"})
 _VARIANT_OF = re.compile(
-    r"^,\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,2}?(?:variant|version|extension|successor|upgrade)\s+of\s+",
+    r",\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,2}?(?:variant|version|extension|successor|upgrade)"
+    r"\s+of\s+",
     re.IGNORECASE,
 )
 
@@ -120,7 +140,8 @@ class DiscoveryLists:
     adjective_suffixes: frozenset[str]
     size_suffix: re.Pattern[str]
     not_names: frozenset[str]
-    task: re.Pattern[str]
+    task_head: re.Pattern[str]
+    task_modalities: frozenset[str]
 
 
 @cache
@@ -141,16 +162,12 @@ def load_discovery_lists() -> DiscoveryLists:
         for kind, words in data["name_endings"].items()
     )
     sizes = "|".join(map(re.escape, data["size_words"]))
-    modalities = "|".join(
-        sorted((re.escape(m) for m in data["task_modalities"]), key=len, reverse=True)
-    )
     heads = "|".join(map(re.escape, data["task_heads"]))
-    modality = rf"(?:[a-z0-9]+-to-[a-z0-9]+|{modalities})"
     return DiscoveryLists(
         kind_nouns=nouns,
-        noun_after=re.compile(rf"^\s+({alternatives})\b", re.IGNORECASE),
+        noun_after=re.compile(rf"\s+({alternatives})\b", re.IGNORECASE),
         appositive=re.compile(
-            rf"^,\s+(?:a|an|the)\s+(?:[\w.-]+\s+){{0,6}}?({alternatives})\b", re.IGNORECASE
+            rf",\s+(?:a|an|the)\s+(?:[\w.-]+\s+){{0,6}}?({alternatives})\b", re.IGNORECASE
         ),
         noun_before=re.compile(
             rf"\b({alternatives})\s*(?:such as\s+|like\s+|called\s+|\(\s*|,\s*)?$", re.IGNORECASE
@@ -159,10 +176,13 @@ def load_discovery_lists() -> DiscoveryLists:
         adjective_suffixes=frozenset(data["adjective_suffixes"]),
         size_suffix=re.compile(rf"^(.+?)-(\d+(?:\.\d+)?[BM]|{sizes})$"),
         not_names=frozenset(data["not_names"]),
-        task=re.compile(rf"(?<![\w-])({modality}[\s-](?:{heads}))\b", re.IGNORECASE),
+        # Matched on lower-cased text: IGNORECASE makes this alternation four times slower.
+        task_head=re.compile(rf"\b(?:{heads})\b"),
+        task_modalities=frozenset(m.lower() for m in data["task_modalities"]),
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def _is_name_shaped(word: str) -> bool:
     """Mixed case, or letters with digits, or all capitals (two letters or more).
 
@@ -191,18 +211,29 @@ class Discover:
 
     vocabulary: Vocabulary
     lists: DiscoveryLists
+    _name_cache: dict[str, bool] = field(default_factory=dict, repr=False)
+    _word_cache: dict[str, tuple[Term | None, int] | None] = field(default_factory=dict, repr=False)
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list[Span]] = {group: [] for group in GROUPS}
-        text = doc.text
+        text = doc_text(doc)
         self._acronyms(doc, text, found)
         self._shapes(doc, text, found)
         self._introductions(doc, text, found)
         self._context(doc, text, found)
-        for match in self.lists.task.finditer(text):
-            _add(doc, found[GROUP_TERM], match.start(1), match.end(1), "TASK")
+        # Task heads are few and modalities many: find a head, then look at the word before.
+        for head in self.lists.task_head.finditer(_lowered(text)):
+            before = _WORDS_BEFORE.search(text, max(0, head.start() - 40), head.start())
+            if before is None:
+                continue
+            two, one = before.group(1), before.group(2)
+            if two and f"{two} {one}".lower() in self.lists.task_modalities:
+                _add(doc, found[GROUP_TERM], before.start(1), head.end(), "TASK")
+            elif one.lower() in self.lists.task_modalities or _X_TO_Y.fullmatch(one):
+                _add(doc, found[GROUP_TERM], before.start(2), head.end(), "TASK")
         for group, spans in found.items():
-            doc.spans[group] = spans
+            if spans:  # an empty span group costs as much to make as a full one
+                doc.spans[group] = spans
         return doc
 
     def _acronyms(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
@@ -218,19 +249,20 @@ class Discover:
                 found[GROUP_LONG].append(long)
 
     def _shapes(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        # A word the vocabulary rulers matched already needs no second look.
+        known = {(s.start_char, s.end_char) for s in doc.spans.get("kg_vocab", [])}
         for match in _NAME_WORD.finditer(text):
-            word = match.group(1)
-            if not _is_name_shaped(word) or not self._could_be_name(word):
-                continue
             start, end = match.span(1)
-            term = self.vocabulary.lookup(word)
-            sized = self.lists.size_suffix.match(word)
-            if term is None and sized:
-                end = start + len(sized.group(1))
-                term = self.vocabulary.lookup(sized.group(1))
-            version = re.match(rf"\s({_VERSION})\b(?![\w%.,/-]*\d)", text[end:])
+            if (start, end) in known:
+                continue
+            info = self._word_info(match.group(1))
+            if info is None:
+                continue
+            term, length = info
+            end = start + length
+            version = _VERSION_AFTER.match(text, end)
             if term is None and version and not _SIZE.match(version.group(1)):
-                end += version.end()
+                end = version.end()
             kind = term.kind if term else self._kind_around(text, start, end)
             _add(doc, found[GROUP_SHAPE], start, end, kind.upper(), term.id if term else "")
         for match in _VERSIONED.finditer(text):
@@ -248,23 +280,44 @@ class Discover:
                 term.id if term else "",
             )
 
+    def _word_info(self, word: str) -> tuple[Term | None, int] | None:
+        """For a name-shaped word: its vocabulary term and the length of the name without a
+        size suffix ("OPT-13B" -> OPT); ``None`` for words that are not names. Remembered,
+        since the same words come back paragraph after paragraph."""
+        if word in self._word_cache:
+            return self._word_cache[word]
+        info: tuple[Term | None, int] | None = None
+        if _is_name_shaped(word) and self._could_be_name(word):
+            term = self.vocabulary.lookup(word)
+            sized = self.lists.size_suffix.match(word)
+            if term is None and sized:
+                info = (self.vocabulary.lookup(sized.group(1)), len(sized.group(1)))
+            else:
+                info = (term, len(word))
+        if len(self._word_cache) > NAME_CACHE_SIZE:
+            self._word_cache.clear()
+        self._word_cache[word] = info
+        return info
+
     def _introductions(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
-        for cue in list(_INTRO_CUE.finditer(text)) + list(_CALLED_CUE.finditer(text)):
+        lower = _lowered(text)
+        # The cue regexes try every position; most paragraphs have no cue word at all.
+        cues = list(_INTRO_CUE.finditer(lower)) if _INTRO_WORD.search(lower) else []
+        cues += list(_CALLED_CUE.finditer(lower)) if _CALLED_WORD.search(lower) else []
+        for cue in cues:
             _add(doc, found[GROUP_CUE], cue.start(), cue.end(), "INTRO")
-            rest = text[cue.end() :]
-            skip = _SKIP_BEFORE_NAME.match(rest)
-            offset = cue.end() + (skip.end() if skip else 0)
-            candidate = _TITLE_NAME.match(text[offset:]) or _LOWER_NAME.match(text[offset:])
+            offset = _SKIP_BEFORE_NAME.match(text, cue.end()).end()
+            candidate = _TITLE_NAME.match(text, offset) or _LOWER_NAME.match(text, offset)
             if candidate:
                 self._add_named(doc, text, offset, candidate.group(0), found)
                 continue
             # "introduces a new family of multimodal models, Gemini, that ...": the name
             # stands in apposition after the description.
-            apposed = _APPOSED_NAME.match(rest)
+            apposed = _APPOSED_NAME.match(text, cue.end())
             if apposed:
-                self._add_named(doc, text, cue.end() + apposed.start(1), apposed.group(1), found)
+                self._add_named(doc, text, apposed.start(1), apposed.group(1), found)
         subject = _TITLE_NAME.match(text) or _NAME_WORD.match(text)
-        if subject and _SUBJECT_VERB.match(text[subject.end(0) :]):
+        if subject and _SUBJECT_VERB.match(text, subject.end(0)):
             self._add_named(doc, text, 0, subject.group(0), found)
         is_title = len(text) <= MAX_TITLE_CHARS and not re.search(r"[.!?](?:\s|$)", text.rstrip())
         # A title that is a name ("Long Short-Term Memory") is what the paper introduces.
@@ -304,27 +357,39 @@ class Discover:
         _add(doc, found[GROUP_NAMED], start, end, kind.upper())
 
     def _context(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
-        for match in re.finditer(rf"(?<![\w-])({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}})", text):
+        for match in _CAPITALISED_RUN.finditer(text):
+            # Match at a position rather than on a slice: slicing the rest of the text for
+            # every capitalised word makes a long paragraph quadratic.
+            end = match.end()
+            cue = self.lists.noun_after.match(text, end) or self.lists.appositive.match(text, end)
+            if not cue:
+                continue
             name, start = match.group(1), match.start(1)
             # At a sentence start the first word is capitalised anyway ("Amongst PEFT methods").
-            if re.search(r"(?:^|[.!?]\s+)$", text[:start]):
+            if start == 0 or _SENTENCE_GAP.search(text, max(0, start - 3), start):
                 first = name.split()[0]
                 if not _is_name_shaped(first) and " " in name:
                     start += len(first) + 1
                     name = name[len(first) + 1 :]
-            after = text[match.end() :]
-            cue = self.lists.noun_after.match(after) or self.lists.appositive.match(after)
-            if not cue or not self._could_be_name(name):
+            if not self._could_be_name(name):
                 continue
             if not any(_is_name_shaped(w) for w in name.split()) and not re.search(
                 r"\bthe\s+$", text[max(0, start - 5) : start], re.IGNORECASE
             ):
                 continue
             kind = self.lists.kind_nouns[cue.group(1).lower()]
-            _add(doc, found[GROUP_CONTEXT], start, match.end(1), kind.upper())
+            _add(doc, found[GROUP_CONTEXT], start, end, kind.upper())
 
     def _could_be_name(self, name: str) -> bool:
         """Not a stopword, a phrase opener, an adjective ("RL-based") or a language pair."""
+        known = self._name_cache.get(name)
+        if known is None:
+            known = self._name_cache[name] = self._check_name(name)
+            if len(self._name_cache) > NAME_CACHE_SIZE:
+                self._name_cache.clear()
+        return known
+
+    def _check_name(self, name: str) -> bool:
         words = name.split()
         if not words or self.vocabulary.is_stopword(name) or words[0] in self.lists.not_names:
             return False
@@ -357,21 +422,32 @@ class Discover:
         known = self._known_kind(name)
         if known:
             return known
-        after = text[end:]
-        cue = self.lists.noun_after.match(after) or self.lists.appositive.match(after)
+        cue = self.lists.noun_after.match(text, end) or self.lists.appositive.match(text, end)
         if cue:
             return self.lists.kind_nouns[cue.group(1).lower()]
-        variant = _VARIANT_OF.match(after)
+        variant = _VARIANT_OF.match(text, end)
         if variant:
-            parent = _TITLE_NAME.match(after[variant.end() :]) or _NAME_WORD.match(
-                after[variant.end() :]
-            )
+            parent = _TITLE_NAME.match(text, variant.end()) or _NAME_WORD.match(text, variant.end())
             if parent and self._known_kind(parent.group(0)):
                 return self._known_kind(parent.group(0)) or "model"
         before = self.lists.noun_before.search(text[max(0, start - 40) : start])
         if before:
             return self.lists.kind_nouns[before.group(1).lower()]
         return self._kind_from_ending(name) or "model"
+
+
+def _lowered(text: str) -> str:
+    """Lower case, with the same length (a few characters grow when lower-cased: 'İ')."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text, from ``user_data`` when the tokenizer kept it (``Doc.text`` rebuilds it
+    from every token, which costs as much as the rest of a component)."""
+    return doc.user_data.get(TEXT_KEY) or doc.text
 
 
 def _span(doc: Doc, start: int, end: int, label: str, key: str = "") -> Span | None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy
@@ -43,6 +43,8 @@ from kg.discover import (
     GROUP_NAMED,
     GROUP_SHAPE,
     GROUP_TERM,
+    TEXT_KEY,
+    doc_text,
     load_discovery_lists,
 )
 from kg.model import Entry, ExtractedEntry, Mention
@@ -93,7 +95,7 @@ _LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|/
 _MARKUP_WRAPPED = re.compile(r"\\(?:textit|textbf|emph|texttt|textsc|mathrm|text)\{([^{}]*)\}")
 _MARKUP_OTHER = re.compile(r"\$|\\(?:num|,|;|!)|~")
 # A name glued to a lower-case word by a hyphen is part of a longer word ("Meta-rater").
-_GLUED_CONTINUATION = re.compile(r"^-([a-z]+)")
+_GLUED_CONTINUATION = re.compile(r"-([a-z]+)")
 # Words after a participle that show it is a verb ("fine-tuned on", "pre-trained with").
 _AFTER_VERB = frozenset(
     "on with from for to by using via in at as and or but that which only first further "
@@ -105,7 +107,7 @@ _NOUN_KINDS = {
     "corpus": "DATASET",
     "leaderboard": "BENCHMARK",
 }
-_NAMED_AFTER = re.compile(r"^\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
+_NAMED_AFTER = re.compile(r"\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
 
 
 def clean_markup(text: str) -> str:
@@ -130,22 +132,26 @@ class Merge:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = doc.spans
-        text = doc.text  # a property that joins the tokens: read it once
+        text = doc_text(doc)
         adjectives = load_discovery_lists().adjective_suffixes
+        # Span.text rebuilds the string from tokens; slicing the doc's text is cheaper.
         vocab_spans = [
             s
             for s in spans.get(GROUP_VOCAB, [])
-            if not _glued(s, text, adjectives) and not self._participle_adjective(s, doc)
+            if not _glued(text, s.start_char, s.end_char, adjectives)
+            and not self._participle_adjective(s, doc, text)
         ]
         vocab_extents = {(s.start, s.end): s for s in vocab_spans}
         discovered = [s for group in DISCOVERED for s in spans.get(group, [])]
         context_kinds = {(s.start, s.end): s.label_ for s in spans.get(GROUP_CONTEXT, [])}
         candidates = [
-            s for s in vocab_spans + discovered if not self.vocabulary.is_stopword(s.text)
+            s
+            for s in vocab_spans + discovered
+            if not self.vocabulary.is_stopword(text[s.start_char : s.end_char])
         ]
         ranked = sorted(
             candidates,
-            key=lambda s: (s.end - s.start, (s.start, s.end) in vocab_extents and s in vocab_spans),
+            key=lambda s: (s.end - s.start, vocab_extents.get((s.start, s.end)) is s),
             reverse=True,
         )
         merged: list[Span] = []
@@ -155,15 +161,16 @@ class Merge:
             label = (
                 known.label_ if known else context_kinds.get((span.start, span.end), span.label_)
             )
-            key = known.id_ if known else span.id_ or self._vocab_id(span.text)
-            named_after = _NAMED_AFTER.match(text[span.end_char :])
+            end_char = span.end_char
+            key = (
+                known.id_ if known else span.id_ or self._vocab_id(text[span.start_char : end_char])
+            )
+            named_after = _NAMED_AFTER.match(text, end_char)
             if key and named_after and label in ("MODEL", "METHOD"):
                 # "the Vicuna benchmark" is a benchmark named after a model, not the model.
-                end = doc.char_span(
-                    span.start_char, span.end_char + named_after.end(), alignment_mode="expand"
-                )
-                if end is not None:
-                    span, label, key = end, _NOUN_KINDS[named_after.group(1).lower()], ""
+                longer = doc.char_span(span.start_char, named_after.end(), alignment_mode="expand")
+                if longer is not None:
+                    span, label, key = longer, _NOUN_KINDS[named_after.group(1).lower()], ""
                     evidenced.add((span.start, span.end))
             new = Span(doc, span.start, span.end, label=label)
             new.id_ = key
@@ -173,12 +180,13 @@ class Merge:
         )
         return doc
 
-    def _participle_adjective(self, span: Span, doc: Doc) -> bool:
+    def _participle_adjective(self, span: Span, doc: Doc, text: str) -> bool:
         """A technique's participle used as an adjective names no technique:
         "a pretrained language model" is not pre-training, "pre-trained on web data" is."""
-        if not span.text.lower().endswith("ed") or span.end >= len(doc):
+        end_char = span.end_char
+        if text[end_char - 2 : end_char].lower() != "ed" or span.end >= len(doc):
             return False
-        term = self.vocabulary.lookup(span.text)
+        term = self.vocabulary.lookup(text[span.start_char : end_char])
         if term is None or term.label.lower().endswith("ed"):
             return False
         following = doc[span.end].text
@@ -189,11 +197,13 @@ class Merge:
         return term.id if term else ""
 
 
-def _glued(span: Span, text: str, adjectives: frozenset[str]) -> bool:
+def _glued(text: str, start: int, end: int, adjectives: frozenset[str]) -> bool:
     """A capitalised name glued by a hyphen to a lower-case word that is not an adjective
     ending is part of a longer word: "Meta-rater" is not Meta, but "RL-based" is RL."""
-    glued = _GLUED_CONTINUATION.match(text[span.end_char :])
-    return bool(span.text[:1].isupper() and glued and glued.group(1).lower() not in adjectives)
+    if not text[start : start + 1].isupper():
+        return False
+    glued = _GLUED_CONTINUATION.match(text, end)
+    return bool(glued and glued.group(1).lower() not in adjectives)
 
 
 def _propagate_list_kinds(
@@ -226,6 +236,26 @@ def _propagate_list_kinds(
                 relabel(index - 1, right.label_)
             changed = True
     return result
+
+
+class TextKeepingTokenizer:
+    """spaCy's tokenizer that also keeps each doc's text in ``doc.user_data``, so the
+    components read it instead of rebuilding it from the tokens."""
+
+    def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.tokenizer, name)
 
 
 @Language.factory("kg_merge", default_config={"vocabulary_path": "", "use_vocabulary": True})
@@ -261,6 +291,7 @@ def build_pipeline(*, vocabulary_path: str = "", use_vocabulary: bool = True) ->
     ['sentencizer', 'kg_discover', 'kg_merge']
     """
     nlp = spacy.blank("en")
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("sentencizer")
     vocabulary = _vocabulary(vocabulary_path, use_vocabulary)
     rulers = (("kg_vocab_cased", "ORTH", True), ("kg_vocab_uncased", "LOWER", False))
@@ -325,7 +356,7 @@ def mentions_in_doc(
         long_forms[(long.start, long.end)] = short.text
     named = list(doc.spans.get(GROUP_NAMED, []))
     cue_ends = [cue.end_char for cue in doc.spans.get(GROUP_CUE, [])]
-    text = doc.text
+    text = doc_text(doc)
     # Sentence starts from the array, not doc.sents, which walks every token in Python.
     starts = [int(i) for i in numpy.flatnonzero(doc.to_array("SENT_START") == 1)] or [0]
     if starts[0] != 0:

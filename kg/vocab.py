@@ -14,6 +14,7 @@ It does not check that names are real or kinds right; that is domain knowledge i
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -38,6 +39,7 @@ MAX_VARIANT_WORDS = 5
 _KEY_DROP = re.compile(r"[\s\-_./·'’]+")
 
 
+@functools.lru_cache(maxsize=262_144)
 def name_key(name: str) -> str:
     """Normalise a name for comparison: case, spaces, hyphens and a plural ``s`` do not count.
 
