@@ -173,28 +173,17 @@ def build(
 def _writers(
     html_graph: nx.DiGraph, max_nodes: int, note: str
 ) -> dict[str, Callable[[nx.DiGraph, str], object]]:
-    from kg.export import layout
-    from kg.export import write_gexf as gexf
+    """The output files and how to write each (see :func:`kg.export.write_outputs`)."""
+    from kg.export import gexf_to, graphml_to, json_to
     from kg.viewer import render_html
-
-    def graphml(graph: nx.DiGraph, path: str) -> None:
-        nx.write_graphml_xml(graph, path, named_key_ids=True)
-
-    def node_link(graph: nx.DiGraph, path: str) -> None:
-        Path(path).write_text(
-            json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False), "utf-8"
-        )
-
-    def gexf_file(graph: nx.DiGraph, path: str) -> None:
-        gexf(graph, path, positions=layout(graph))
 
     def html(graph: nx.DiGraph, path: str) -> None:
         Path(path).write_text(render_html(html_graph, max_nodes=max_nodes, note=note), "utf-8")
 
     return {
-        "graph.graphml": graphml,
-        "graph.json": node_link,
-        "graph.gexf": gexf_file,
+        "graph.graphml": graphml_to,
+        "graph.json": json_to,
+        "graph.gexf": gexf_to,
         "graph.html": html,
     }
 

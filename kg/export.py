@@ -13,9 +13,12 @@ import contextlib
 import json
 import math
 import os
+import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TextIO
+from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
@@ -23,6 +26,9 @@ from kg.errors import OutputError
 
 __all__ = [
     "KIND_COLOURS",
+    "gexf_to",
+    "graphml_to",
+    "json_to",
     "layout",
     "write_gexf",
     "write_graphml",
@@ -46,27 +52,85 @@ KIND_COLOURS = {
 MAX_FORCE_LAYOUT_NODES = 3000
 
 
-def _check_flat(graph: nx.DiGraph) -> None:
-    """GraphML holds scalars only; a list or None would be written as its Python repr."""
-    for _, data in graph.nodes(data=True):
+# Characters XML 1.0 does not allow, even escaped; input text should not carry them, but a
+# graph built by hand might.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TYPES = ((bool, "boolean"), (int, "int"), (float, "double"), (str, "string"))
+
+
+def _attribute_types(items: Iterable[dict]) -> dict[str, str]:
+    """Each attribute's GraphML type, checking that every value is a scalar.
+
+    Raises
+    ------
+    ValueError
+        A value is None, a list or another container: GraphML would hold its Python repr.
+    """
+    types: dict[str, str] = {}
+    for data in items:
         for key, value in data.items():
-            if value is None or isinstance(value, list | tuple | set | dict):
-                raise ValueError(
-                    f"node attribute {key!r} is {type(value).__name__}; flatten it first"
+            kind = next((name for cls, name in _TYPES if isinstance(value, cls)), None)
+            if kind is None:
+                raise ValueError(f"attribute {key!r} is {type(value).__name__}; flatten it first")
+            if types.get(key, kind) != kind:
+                kind = "string" if "string" in (kind, types[key]) else "double"
+            types[key] = kind
+    return types
+
+
+def _xml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(_NOT_XML.sub("", str(value)))
+
+
+def _xml_attr(value: object) -> str:
+    return quoteattr(_NOT_XML.sub("", str(value)))
+
+
+def graphml_to(graph: nx.DiGraph, path: str | Path) -> None:
+    """Write GraphML, one element at a time (no document tree in memory).
+
+    Key ids are the attribute names: Gephi's importer takes the key with id ``d3`` as the
+    node label (and ``d7`` as the edge label) before it looks at attribute names, so with
+    NetworkX's numbered ids another attribute would label every node. Node and edge
+    attributes never share a name, so named ids are unique.
+    """
+    node_types = _attribute_types(data for _, data in graph.nodes(data=True))
+    edge_types = _attribute_types(data for _, _, data in graph.edges(data=True))
+    shared = set(node_types) & set(edge_types)
+    if shared:
+        raise ValueError(f"node and edge attributes share names {sorted(shared)}; rename one")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(
+            "<?xml version='1.0' encoding='utf-8'?>\n"
+            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+            'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+        )
+        for scope, types in (("node", node_types), ("edge", edge_types)):
+            for name, kind in types.items():
+                out.write(
+                    f'  <key id={_xml_attr(name)} for="{scope}" attr.name={_xml_attr(name)} '
+                    f'attr.type="{kind}" />\n'
                 )
-    for _, _, data in graph.edges(data=True):
-        for key, value in data.items():
-            if value is None or isinstance(value, list | tuple | set | dict):
-                raise ValueError(
-                    f"edge attribute {key!r} is {type(value).__name__}; flatten it first"
-                )
+        out.write('  <graph edgedefault="directed">\n')
+        for node, data in graph.nodes(data=True):
+            out.write(f"    <node id={_xml_attr(node)}>\n")
+            for key, value in data.items():
+                out.write(f"      <data key={_xml_attr(key)}>{_xml(value)}</data>\n")
+            out.write("    </node>\n")
+        for child, parent, data in graph.edges(data=True):
+            out.write(f"    <edge source={_xml_attr(child)} target={_xml_attr(parent)}>\n")
+            for key, value in data.items():
+                out.write(f"      <data key={_xml_attr(key)}>{_xml(value)}</data>\n")
+            out.write("    </edge>\n")
+        out.write("  </graph>\n</graphml>\n")
 
 
 def write_graphml(graph: nx.DiGraph, path: str | Path) -> Path:
-    """Write GraphML with named key ids, so Gephi reads ``label`` as the node label.
-
-    With NetworkX's default ids (``d0``, ``d1`` ...) Gephi takes whatever attribute gets the
-    id ``d3`` as every node's label; with named ids the key ``label`` is the label.
+    """Write GraphML atomically (see :func:`graphml_to`).
 
     Parameters
     ----------
@@ -87,17 +151,33 @@ def write_graphml(graph: nx.DiGraph, path: str | Path) -> Path:
     >>> sorted(nx.read_graphml(path).nodes(data="label"))
     [('a', 'A'), ('b', 'B')]
     """
-    _check_flat(graph)
-    return _atomic(Path(path), lambda tmp: nx.write_graphml_xml(graph, tmp, named_key_ids=True))
+    _attribute_types(data for _, data in graph.nodes(data=True))
+    return _atomic(Path(path), lambda tmp: graphml_to(graph, tmp))
+
+
+def json_to(graph: nx.DiGraph, path: str | Path) -> None:
+    """Write node-link JSON, one record at a time.
+
+    The format of ``networkx.node_link_data(G, edges="edges", source="from", target="to")``:
+    an edge's ends are ``from`` and ``to`` because ``source`` is an edge attribute (the
+    ``FILE:LINE`` of its evidence). Read it back with
+    ``networkx.node_link_graph(data, edges="edges", source="from", target="to")``.
+    """
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"directed": true, "multigraph": false, "graph": {},\n"nodes": [\n')
+        for index, (node, data) in enumerate(graph.nodes(data=True)):
+            out.write(("," if index else "") + json.dumps({"id": node, **data}, ensure_ascii=False))
+            out.write("\n")
+        out.write('],\n"edges": [\n')
+        for index, (child, parent, data) in enumerate(graph.edges(data=True)):
+            record = {"from": child, "to": parent, **data}
+            out.write(("," if index else "") + json.dumps(record, ensure_ascii=False) + "\n")
+        out.write("]}\n")
 
 
 def write_json(graph: nx.DiGraph, path: str | Path) -> Path:
-    """Write node-link JSON (``networkx.node_link_data``, edges under ``"edges"``)."""
-    data = nx.node_link_data(graph, edges="edges")
-    return _atomic(
-        Path(path),
-        lambda tmp: Path(tmp).write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8"),
-    )
+    """Write node-link JSON atomically (see :func:`json_to`)."""
+    return _atomic(Path(path), lambda tmp: json_to(graph, tmp))
 
 
 def layout(graph: nx.DiGraph, *, seed: int = 7) -> dict[str, tuple[float, float]]:
@@ -186,13 +266,87 @@ def _force_layout(
     return {node: (float(position[i, 0]), float(position[i, 1])) for node, i in index.items()}
 
 
+def gexf_to(
+    graph: nx.DiGraph,
+    path: str | Path,
+    *,
+    positions: dict[str, tuple[float, float]] | None = None,
+) -> None:
+    """Write GEXF 1.2 with ``viz`` colour, size and position, one element at a time.
+
+    Gephi opens it laid out (positions from :func:`layout` unless given) and coloured by kind
+    (:data:`KIND_COLOURS`); node size grows with degree.
+    """
+    positions = positions if positions is not None else layout(graph)
+    node_types = _attribute_types(data for _, data in graph.nodes(data=True))
+    edge_types = _attribute_types(data for _, _, data in graph.edges(data=True))
+    gexf_types = {"boolean": "boolean", "int": "integer", "double": "double", "string": "string"}
+    node_ids = {name: str(i) for i, name in enumerate(node_types)}
+    edge_ids = {name: str(i) for i, name in enumerate(edge_types)}
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            '<gexf xmlns="http://www.gexf.net/1.2draft" '
+            'xmlns:viz="http://www.gexf.net/1.2draft/viz" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="http://www.gexf.net/1.2draft '
+            'http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n'
+            "  <meta><creator>kg</creator></meta>\n"
+            '  <graph defaultedgetype="directed" mode="static" name="">\n'
+        )
+        for scope, types, ids in (("node", node_types, node_ids), ("edge", edge_types, edge_ids)):
+            out.write(f'    <attributes mode="static" class="{scope}">\n')
+            for name, kind in types.items():
+                out.write(
+                    f'      <attribute id="{ids[name]}" title={_xml_attr(name)} '
+                    f'type="{gexf_types[kind]}" />\n'
+                )
+            out.write("    </attributes>\n")
+        out.write("    <nodes>\n")
+        for node, data in graph.nodes(data=True):
+            colour = KIND_COLOURS.get(str(data.get("kind", "paper")), "#999999")
+            r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+            x, y = positions.get(node, (0.0, 0.0))
+            size = 4 + 3 * math.sqrt(graph.degree(node))
+            label = data.get("label", node)
+            out.write(f"      <node id={_xml_attr(node)} label={_xml_attr(label)}>\n")
+            _gexf_values(out, data, node_ids)
+            out.write(
+                f'        <viz:color r="{r}" g="{g}" b="{b}" a="1.0" />\n'
+                f'        <viz:size value="{size:.2f}" />\n'
+                f'        <viz:position x="{x:.2f}" y="{y:.2f}" z="0.0" />\n'
+                "      </node>\n"
+            )
+        out.write("    </nodes>\n    <edges>\n")
+        for index, (child, parent, data) in enumerate(graph.edges(data=True)):
+            out.write(
+                f'      <edge source={_xml_attr(child)} target={_xml_attr(parent)} id="{index}">\n'
+            )
+            _gexf_values(out, data, edge_ids)
+            out.write("      </edge>\n")
+        out.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+def _gexf_values(out: TextIO, data: dict, ids: dict[str, str]) -> None:
+    if not data:
+        return
+    out.write("        <attvalues>\n")
+    for key, value in data.items():
+        out.write(f'          <attvalue for="{ids[key]}" value={_xml_attr(_plain(value))} />\n')
+    out.write("        </attvalues>\n")
+
+
+def _plain(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def write_gexf(
     graph: nx.DiGraph,
     path: str | Path,
     *,
     positions: dict[str, tuple[float, float]] | None = None,
 ) -> Path:
-    """Write GEXF 1.2 with ``viz`` colour, size and position, so Gephi opens it laid out.
+    """Write GEXF 1.2 atomically (see :func:`gexf_to`).
 
     Parameters
     ----------
@@ -205,23 +359,7 @@ def write_gexf(
     -------
     Path
     """
-    _check_flat(graph)
-    positions = positions if positions is not None else layout(graph)
-    copy = graph.copy()
-    for node, data in copy.nodes(data=True):
-        colour = KIND_COLOURS.get(data.get("kind", "paper"), "#999999")
-        x, y = positions.get(node, (0.0, 0.0))
-        data["viz"] = {
-            "color": {
-                "r": int(colour[1:3], 16),
-                "g": int(colour[3:5], 16),
-                "b": int(colour[5:7], 16),
-                "a": 1.0,
-            },
-            "size": float(4 + 3 * math.sqrt(copy.degree(node))),
-            "position": {"x": x, "y": y, "z": 0.0},
-        }
-    return _atomic(Path(path), lambda tmp: nx.write_gexf(copy, tmp, version="1.2draft"))
+    return _atomic(Path(path), lambda tmp: gexf_to(graph, tmp, positions=positions))
 
 
 def _atomic(path: Path, write: Callable[[str], object]) -> Path:

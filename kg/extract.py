@@ -25,6 +25,7 @@ It does not decide which mentions are the same concept across entries (that is
 from __future__ import annotations
 
 import bisect
+import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -423,9 +424,11 @@ def extract_entries(
     nlp : Language
         From :func:`build_pipeline`.
     batch_size : int
-        Texts per ``nlp.pipe`` batch.
+        Entries per batch.
     n_process : int
-        Worker processes for ``nlp.pipe``.
+        Worker processes. Each runs the pipeline and turns its docs into Mention records
+        itself, so only entries and records cross between processes (spaCy's own
+        ``nlp.pipe(n_process=...)`` sends whole docs back, which cost more than they save).
 
     Yields
     ------
@@ -441,6 +444,18 @@ def extract_entries(
     >>> [(m.text, m.kind, m.introduced) for m in found.mentions]
     [('FooNet', 'model', True), ('fine-tuned', 'method', False), ('RoBERTa', 'model', False)]
     """
+    if n_process <= 1:
+        yield from _extract(entries, nlp, batch_size)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with context.Pool(n_process, initializer=_start_worker, initargs=(nlp, batch_size)) as pool:
+        for results in pool.imap(_extract_batch, _batches(entries, batch_size)):
+            yield from results
+
+
+def _extract(entries: Iterable[Entry], nlp: Language, batch_size: int) -> Iterator[ExtractedEntry]:
+    """Extraction in this process."""
 
     def texts(stream: Iterable[Entry]) -> Iterator[tuple[str, tuple[Entry, int, bool]]]:
         for entry in stream:
@@ -451,9 +466,33 @@ def extract_entries(
     vocabulary = nlp.get_pipe("kg_merge").vocabulary
     current: list[Mention] = []
     for doc, (entry, number, is_last) in nlp.pipe(
-        texts(entries), as_tuples=True, batch_size=batch_size, n_process=n_process
+        texts(entries), as_tuples=True, batch_size=batch_size
     ):
         current += mentions_in_doc(doc, source=f"{entry.file}:{number}", vocabulary=vocabulary)
         if is_last:
             yield ExtractedEntry(entry=entry, mentions=tuple(current))
             current = []
+
+
+def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    batch: list[Entry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# A worker process's pipeline, set once by its initializer: the only module state, and it
+# lives in the workers alone.
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(nlp: Language, batch_size: int) -> None:
+    _WORKER["nlp"], _WORKER["batch_size"] = nlp, batch_size
+
+
+def _extract_batch(batch: list[Entry]) -> list[ExtractedEntry]:
+    return list(_extract(batch, _WORKER["nlp"], _WORKER["batch_size"]))  # type: ignore[arg-type]

@@ -86,6 +86,8 @@ _PRONOUN_CHILD = re.compile(
 )
 _CHILD_KINDS = frozenset({"model", "method", "benchmark", "dataset"})
 _PARENT_KINDS = frozenset({"model", "method"})
+#: Papers said to introduce one concept that paper -> paper lineage is drawn from.
+MAX_INTRODUCERS = 3
 #: Order in which links are trusted when they conflict.
 _LINK_STRENGTH = {
     "fine-tunes": 0,
@@ -284,6 +286,16 @@ def read_claims(extracted: ExtractedEntry) -> ExtractedEntry:
     return replace(extracted, claims=tuple(claims))
 
 
+def _closes_cycle(dag: nx.DiGraph, child: str, parent: str) -> bool:
+    """Would child -> parent close a cycle? Only if something already builds on the child and
+    the parent builds on something; the path search runs only then."""
+    if child not in dag or parent not in dag:
+        return False
+    if dag.in_degree(child) == 0 or dag.out_degree(parent) == 0:
+        return False
+    return nx.has_path(dag, parent, child)
+
+
 def _years(corpus: Corpus) -> dict[str, int]:
     """The earliest year of the papers introducing each concept (and of each paper)."""
     paper_years = {p.key: p.year_min for p in corpus.papers if p.year_min is not None}
@@ -361,7 +373,7 @@ def add_lineage(corpus: Corpus) -> Corpus:
             return False
         if child in years and parent in years and years[parent] > years[child]:
             return False
-        if parent in dag and child in dag and nx.has_path(dag, parent, child):
+        if _closes_cycle(dag, child, parent):
             return False
         dag.add_edge(child, parent)
         kept.append(link)
@@ -424,13 +436,15 @@ def add_lineage(corpus: Corpus) -> Corpus:
     # Papers build on the papers that introduced what their concepts build on.
     paper_links: dict[tuple[str, str], Link] = {}
     for link in kept:
+        # A concept is introduced by one paper, or a few listing it in their own words; more
+        # than that and "introduces" has gone generic, so only the first few count.
         child_papers = (
-            [link_.child for link_ in introduced_by.get(link.child, [])]
+            [link_.child for link_ in introduced_by.get(link.child, [])][:MAX_INTRODUCERS]
             if link.child not in papers
             else [link.child]
         )
         parent_papers = (
-            [link_.child for link_ in introduced_by.get(link.parent, [])]
+            [link_.child for link_ in introduced_by.get(link.parent, [])][:MAX_INTRODUCERS]
             if link.parent not in papers
             else [link.parent]
         )
@@ -447,7 +461,7 @@ def add_lineage(corpus: Corpus) -> Corpus:
     ):
         if child in years and parent in years and years[parent] > years[child]:
             continue
-        if parent in paper_dag and child in paper_dag and nx.has_path(paper_dag, parent, child):
+        if _closes_cycle(paper_dag, child, parent):
             continue
         paper_dag.add_edge(child, parent)
         paper_kept.append(link)

@@ -217,3 +217,15 @@ def test_evidence_is_the_sentence_and_source_is_file_and_line(nlp):
     assert mention.sentence == "We use RoBERTa now."
     assert mention.sentence[mention.start : mention.end] == "RoBERTa"
     assert mention.source == "t.txt:1"
+
+
+def test_worker_processes_give_the_same_mentions_in_the_same_order(nlp):
+    texts = [f"We introduce ZorbNet-{i}, based on BERT, and evaluate it on GLUE." for i in range(9)]
+    entries = [entry(text, file=f"p{i}.txt") for i, text in enumerate(texts)]
+    alone = [(m.text, m.source) for x in extract_entries(entries, nlp) for m in x.mentions]
+    pooled = [
+        (m.text, m.source)
+        for x in extract_entries(entries, nlp, n_process=2, batch_size=2)
+        for m in x.mentions
+    ]
+    assert pooled == alone and len(alone) == 27

@@ -85,9 +85,12 @@ def test_gexf_round_trips_with_layout_and_colour(built, tmp_path):
 def test_node_link_json_round_trips(built, tmp_path):
     graph, _ = built
     path = write_json(graph, tmp_path / "g.json")
-    again = nx.node_link_graph(json.loads(path.read_text("utf-8")), edges="edges")
+    data = json.loads(path.read_text("utf-8"))
+    again = nx.node_link_graph(data, edges="edges", source="from", target="to")
     assert again.number_of_nodes() == graph.number_of_nodes()
     assert set(again.edges) == set(graph.edges)
+    edge = next(iter(graph.edges))
+    assert again.edges[edge] == graph.edges[edge]  # "source" (FILE:LINE) survives
 
 
 def test_lists_and_none_are_refused_before_writing(tmp_path):

@@ -1,0 +1,136 @@
+"""Build time, throughput and peak memory on 1k, 10k and 100k abstract-like entries.
+
+Corpora are made by recombining sentences of the seed pages' abstracts and summaries: each
+entry is a title line and an abstract of 5 to 9 sentences drawn at random, so no two entries
+are the same (checked). Pages of 1,000 entries are written to a temporary folder, and each
+size is built in a fresh process running exactly what ``kg build -j 2 --quiet`` runs, so peak
+memory (the build process plus its extraction workers) is the build's own.
+
+Prints, per size: entries, wall time, entries/s, peak memory, and the time to write the
+GraphML file (and the other outputs) on their own.
+
+Run:  python benchmarks/scale.py [--sizes 1000 10000 100000] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGE_SIZE = 1000
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from kg.cli import _writers
+from kg.export import write_outputs
+from kg.pipeline import build
+from kg.viewer import DEFAULT_MAX_NODES
+
+folder, out, jobs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+started = time.perf_counter()
+result = build([folder], n_process=jobs)
+built = time.perf_counter()
+writers = _writers(result.graph, DEFAULT_MAX_NODES, "")
+timings = {}
+for name, writer in writers.items():
+    begun = time.perf_counter()
+    write_outputs(result.graph, out, writers={name: writer})
+    timings[name] = time.perf_counter() - begun
+done = time.perf_counter()
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({
+    "build": built - started, "write": done - built, "total": done - started,
+    "writers": timings, "peak_kb": own + workers,
+    "nodes": result.graph.number_of_nodes(), "edges": result.graph.number_of_edges(),
+    "entries": sum(page.entries for page in result.pages),
+    "html_bytes": (out / "graph.html").stat().st_size,
+    "graphml_bytes": (out / "graph.graphml").stat().st_size,
+}))
+"""
+
+
+def sentence_pool() -> tuple[list[str], list[str]]:
+    """Sentences of the seed abstracts and summaries, and seed titles for title words."""
+    from kg.pipeline import segment_paths
+
+    pages, _ = segment_paths([ROOT / "seeds"])
+    sentences, titles = [], []
+    for page in pages:
+        for entry in page.entries:
+            if entry.title:
+                titles.append(entry.title)
+            for paragraph in entry.paragraphs:
+                if paragraph.role != "blurb":
+                    sentences += [s for s in _SENTENCE.split(paragraph.text) if len(s) > 40]
+    return sentences, titles
+
+
+def make_corpus(size: int, folder: Path, seed: int = 7) -> None:
+    sentences, titles = sentence_pool()
+    rng = random.Random(seed)
+    seen: set[int] = set()
+    lines: list[str] = []
+    page = 0
+    while len(seen) < size:
+        abstract = " ".join(rng.sample(sentences, rng.randint(5, 9)))
+        if hash(abstract) in seen:
+            continue
+        seen.add(hash(abstract))
+        words = rng.choice(titles).split(":")[-1].split()
+        title = f"{rng.choice(titles).split(':')[0]}-{len(seen)}: {' '.join(words[:8])}"
+        lines += [title, abstract, ""]
+        if len(seen) % PAGE_SIZE == 0 or len(seen) == size:
+            (folder / f"page_{page:04d}.txt").write_text("\n".join(lines), "utf-8")
+            lines, page = [], page + 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    print(
+        f"{'entries':>8} {'build s':>8} {'entries/s':>10} {'peak MB':>8} {'GraphML s':>10} "
+        f"{'all outputs s':>14} {'total s':>8} {'nodes':>8} {'edges':>9} {'GraphML MB':>11}"
+    )
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as work:
+            folder, out = Path(work) / "pages", Path(work) / "out"
+            folder.mkdir()
+            make_corpus(size, folder)
+            started = time.perf_counter()
+            child = subprocess.run(
+                [sys.executable, "-c", CHILD, str(folder), str(out), str(args.jobs)],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
+            )
+            wall = time.perf_counter() - started
+            if child.returncode != 0:
+                print(f"{size:8} failed: {child.stderr.strip().splitlines()[-1:]}")
+                continue
+            data = json.loads(child.stdout.strip().splitlines()[-1])
+            print(
+                f"{data['entries']:8} {data['build']:8.1f} {data['entries'] / data['build']:10,.0f} "
+                f"{data['peak_kb'] / 1024:8,.0f} {data['writers']['graph.graphml']:10.1f} "
+                f"{data['write']:14.1f} {wall:8.1f} {data['nodes']:8,} {data['edges']:9,} "
+                f"{data['graphml_bytes'] / 2**20:11,.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
