@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from kg.discover import (
@@ -64,6 +64,11 @@ _KIND_BY_LABEL = {
     "ORG": "org",
 }
 _SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
+#: Nouns a new thing is described by ("a pre-training technique", "an RL framework").
+_GENERIC_HEADS = frozenset(
+    "technique method approach framework model architecture strategy algorithm objective "
+    "scheme pipeline recipe system procedure paradigm mechanism loss variant".split()
+)
 #: Words that may stand between an introduction cue and the name it introduces.
 _SKIPPABLE = frozenset(
     [
@@ -371,11 +376,13 @@ def mentions_in_doc(
         raw = text[sentence_start:sentence_end]
         sentence_start += len(raw) - len(raw.lstrip())
         sentence = raw.strip()
+        following = doc[span.end] if span.end < len(doc) else None
         introduced = any(n.start < span.end and span.start < n.end for n in named) or any(
-            end <= span.start_char and _only_skippable(text[end : span.start_char])
+            end <= span.start_char
+            and _only_skippable(text[end : span.start_char])
+            and not _describes_new_thing(text[end : span.start_char], following)
             for end in cue_ends
         )
-        following = doc[span.end] if span.end < len(doc) else None
         after = following.text.rstrip(".,;:") if following is not None else ""
         size = after if _SIZE.match(after) else ""
         extent = (span.start, span.end)
@@ -403,6 +410,13 @@ def mentions_in_doc(
             )
         )
     return mentions
+
+
+def _describes_new_thing(gap: str, following: Token | None) -> bool:
+    """ "We propose a simple pre-training technique": the name only describes the new thing,
+    which the paper introduces; "Introduced the Transformer architecture" names it."""
+    indefinite = any(word.lower() in ("a", "an") for word in gap.split())
+    return indefinite and following is not None and following.lower_ in _GENERIC_HEADS
 
 
 def _only_skippable(gap: str) -> bool:

@@ -194,13 +194,15 @@ def _child_before(
             return mention
     for mention in candidates:
         opening = sentence[clause_start : mention.start].strip(" ,")
-        if len(opening.split()) <= 2:
+        # "Mixtral has ..." opens on its subject; "We train latent diffusion models, ..." does not.
+        if len(opening.split()) <= 2 and not _PRONOUN_CHILD.search(opening):
             return mention
     if _PRONOUN_CHILD.search(head) or _OPENING_VERB.match(head.strip()) or not head.strip(" ,"):
         return None
     return _NO_SUBJECT
 
 
+_PURPOSE = re.compile(r"\b(?:for|to)\s+$", re.IGNORECASE)
 # "On top of it, we build vLLM": the parent is what the entry introduces, the child the name
 # the sentence goes on to introduce.
 _PRONOUN_PARENT = re.compile(
@@ -212,6 +214,8 @@ def _sentence_claims(sentence: str, mentions: list[Mention], source: str) -> lis
     claims = []
     for cue in load_cues():
         for match in cue.pattern.finditer(sentence):
+            if _PURPOSE.search(sentence, max(0, match.start() - 5), match.start()):
+                continue  # "a method for fine-tuning X" says what it is for, not what it builds on
             if cue.parent_after and _PRONOUN_PARENT.match(sentence[match.end() :]):
                 child = next((m for m in mentions if m.start >= match.end() and m.introduced), None)
                 if child is not None and child.kind in _CHILD_KINDS:
@@ -308,14 +312,30 @@ def _years(corpus: Corpus) -> dict[str, int]:
 
 
 def _contained_name(child_label: str, parent_label: str) -> bool:
-    """``Code Llama`` contains ``Llama``; ``RoBERTa`` does not contain ``BERT`` as a word."""
-    child_words = [w.lower() for w in re.split(r"[\s\-]+", child_label) if w]
-    parent_words = [w.lower() for w in re.split(r"[\s\-]+", parent_label) if w]
-    if not parent_words or len(parent_words) >= len(child_words):
+    """Is the child named as a kind of the parent?
+
+    The parent ends the child's name ("Code Llama", "Vision Transformer"), or starts it
+    joined by a hyphen as a name with a capital ("SmolTulu-1.7b-Instruct", "GPT-4"). A
+    parent opening a phrase is a modifier, not an ancestor ("post-training quantization",
+    "KV Prediction"), and a name inside a word is not contained ("RoBERTa" and "BERT").
+
+    Examples
+    --------
+    >>> _contained_name("Code Llama", "Llama"), _contained_name("GPT-4", "GPT")
+    (True, True)
+    >>> _contained_name("post-training quantization", "post-training")
+    False
+    """
+    child = child_label.lower()
+    parent = parent_label.lower()
+    if len(parent) >= len(child):
         return False
-    width = len(parent_words)
-    return any(
-        child_words[i : i + width] == parent_words for i in range(len(child_words) - width + 1)
+    if child.endswith(parent) and child[-len(parent) - 1] in " -":
+        return True
+    return (
+        child.startswith(parent + "-")
+        and any(ch.isupper() for ch in parent_label)
+        and " " not in child_label
     )
 
 

@@ -38,6 +38,8 @@ __all__ = [
 #: Share of word 5-grams two abstracts must have in common to be copies of each other.
 MIN_SHARED_SHINGLES = 0.5
 SHINGLE_WORDS = 5
+#: Entries indexed under one 5-gram; more than this and it tells copies apart from nothing.
+MAX_SHINGLE_POSTINGS = 20
 #: One word 5-gram in this many is kept to compare abstracts.
 SHINGLE_SAMPLE = 4
 #: Longest paper label taken whole from a title, in characters.
@@ -287,7 +289,10 @@ def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> l
             if shared / smaller >= MIN_SHARED_SHINGLES:
                 merge(other, index)
         for shingle in own:
-            shingle_index[shingle].append(index)
+            postings = shingle_index[shingle]
+            # A 5-gram found in many abstracts is boilerplate, not a sign of a copy.
+            if len(postings) < MAX_SHINGLE_POSTINGS:
+                postings.append(index)
         if draft.introduced:
             primary = draft.introduced[0]
             if primary in by_intro:

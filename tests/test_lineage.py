@@ -81,7 +81,7 @@ def lineage_of(nlp, *entries: Entry) -> set[tuple[str, str, str, bool]]:
             ("QLoRA", "uses", "LoRA"),
         ),
         (
-            ["Our model, FizzNet, leverages grouped-query attention for faster inference."],
+            ["We introduce FizzNet. Our model leverages grouped-query attention for speed."],
             "",
             ("FizzNet", "uses", "grouped-query attention"),
         ),
