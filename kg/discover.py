@@ -362,8 +362,8 @@ class Discover:
             # every capitalised word makes a long paragraph quadratic.
             end = match.end()
             cue = self.lists.noun_after.match(text, end) or self.lists.appositive.match(text, end)
-            if not cue:
-                continue
+            if not cue or not cue.group(1).islower():
+                continue  # "... Language Model" in a title-case title is not a cue
             name, start = match.group(1), match.start(1)
             # At a sentence start the first word is capitalised anyway ("Amongst PEFT methods").
             if start == 0 or _SENTENCE_GAP.search(text, max(0, start - 3), start):
