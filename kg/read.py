@@ -20,8 +20,17 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.model import Notice, Page
 
-__all__ = ["MAX_FILE_BYTES", "MAX_LINE_CHARS", "decode", "find_files", "read_pages"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_LINE_CHARS",
+    "PAGE_SUFFIXES",
+    "decode",
+    "find_files",
+    "read_pages",
+]
 
+#: Files in a folder that are read as pages; others (code, data, images) are skipped.
+PAGE_SUFFIXES = frozenset({"", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"})
 #: Longer lines are dropped with a notice: no paper entry is that long, and a single huge
 #: line (a minified dump) would dominate memory and time for nothing.
 MAX_LINE_CHARS = 20_000
@@ -79,18 +88,21 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 
 
-def find_files(paths: Iterable[str | Path]) -> list[Path]:
+def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Notice]]:
     """List the files to read under ``paths``, in a stable order.
 
     Parameters
     ----------
     paths : iterable of str or Path
-        Files and folders. Folders are searched recursively; hidden files are left out.
+        Files and folders. A file named is read whatever it is called; in a folder (searched
+        recursively, hidden files left out) only pages are: names ending in one of
+        :data:`PAGE_SUFFIXES`, or with no suffix.
 
     Returns
     -------
-    list of Path
-        Files in the order given, each folder's files sorted by path.
+    (list of Path, list of Notice)
+        Files in the order given, each folder's sorted by path; and a notice for each file
+        in a folder that is not a page.
 
     Raises
     ------
@@ -105,20 +117,25 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
     kg.errors.InputError: no/such/place: no such file or directory
     """
     found: list[Path] = []
+    skipped: list[Notice] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            for candidate in sorted(path.rglob("*")):
+                relative = candidate.relative_to(path).parts
+                if not candidate.is_file() or any(part.startswith(".") for part in relative):
+                    continue
+                if candidate.suffix.lower() in PAGE_SUFFIXES:
+                    found.append(candidate)
+                else:
+                    skipped.append(
+                        Notice(candidate.name, f"not a page ({candidate.suffix}); skipped")
+                    )
         elif path.is_file():
             found.append(path)
         else:
             raise InputError(str(raw), "no such file or directory")
-    return found
+    return found, skipped
 
 
 def decode(data: bytes, name: str) -> tuple[str | None, list[Notice]]:
@@ -259,9 +276,11 @@ def read_pages(paths: Iterable[str | Path]) -> Iterator[Page | Notice]:
     >>> [type(x).__name__ for x in read_pages([folder])]
     ['Page', 'Notice']
     """
-    files = find_files(paths)
+    paths = list(paths)
+    files, skipped = find_files(paths)
+    yield from skipped
     if not files:
-        raise InputError(", ".join(str(p) for p in paths) or ".", "no files to read")
+        raise InputError(", ".join(str(p) for p in paths) or ".", "no pages to read")
     seen: dict[str, str] = {}
     for path in files:
         name = path.name

@@ -64,17 +64,31 @@ def test_empty_file_alone(tmp_path, previous):
     assert snapshot(out) == before
 
 
-def test_binary_file_is_skipped(tmp_path):
+def test_binary_files_are_skipped(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD)
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    (tmp_path / "noise.txt").write_bytes(os.urandom(4096).replace(b"\x00", b"\x01"))
+    paths = [tmp_path / name for name in ("good.txt", "image.txt", "noise.txt")]
+    result = build(*paths, out=tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "warning: image.txt: binary file, skipped" in result.output
+    assert "warning: noise.txt: binary file, skipped" in result.output
+    assert "good.txt: 1 entry" in result.output
+
+
+def test_a_folder_with_unrelated_files_reads_only_its_pages(tmp_path):
     folder = tmp_path / "in"
-    folder.mkdir()
+    (folder / "sub").mkdir(parents=True)
     (folder / "good.txt").write_text(GOOD)
     (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
-    (folder / "noise.bin").write_bytes(os.urandom(4096).replace(b"\x00", b"\x01"))
+    (folder / "data.json").write_text('{"a": [1, 2, 3]}')
+    (folder / "sub" / "script.py").write_text("print('hello')\n")
+    (folder / ".hidden.txt").write_text(GOOD)
     result = build(folder, out=tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "warning: image.png: binary file, skipped" in result.output
-    assert "warning: noise.bin: binary file, skipped" in result.output
-    assert "good.txt: 1 entry" in result.output
+    for name, suffix in (("image.png", ".png"), ("data.json", ".json"), ("script.py", ".py")):
+        assert f"warning: {name}: not a page ({suffix}); skipped" in result.output
+    assert "good.txt: 1 entry" in result.output and "hidden" not in result.output
 
 
 @pytest.mark.parametrize(
