@@ -42,7 +42,8 @@ def main() -> None:
     pages, _ = segment_paths([ROOT / "seeds"])
     entries = [entry for page in pages for entry in page.entries]
     nlp = build_pipeline()
-    print(f"{'corpus':14} {'entries':>8} {'words':>9} {'step':>11} {'seconds':>8} {'words/s':>10} {'x tokenizer':>12}")
+    header = ("corpus", "entries", "words", "step", "seconds", "words/s", "x tokenizer")
+    print("{:14} {:>8} {:>9} {:>11} {:>8} {:>10} {:>12}".format(*header))
     for name, factor in (("seeds", 1), ("seeds x 10", 10)):
         corpus = entries * factor
         texts = [clean_markup(text) for entry in corpus for _, text in entry.lines()]
