@@ -192,6 +192,23 @@ def table(per_kind: dict[str, Counts], any_kind: Counts) -> list[str]:
     return rows
 
 
+def show(report: dict, label: str, per_kind: dict, any_kind: Counts, errors: list, args) -> None:
+    """Add one scoring to the JSON report, and print it unless --json."""
+    report[label] = {
+        "per_kind": {
+            k: dict(zip(("precision", "recall", "f1"), c.scores(), strict=True))
+            for k, c in per_kind.items()
+        },
+        "errors": errors,
+    }
+    if not args.json:
+        print(label)
+        print("\n".join(table(per_kind, any_kind)))
+        for error in errors if args.errors else []:
+            print("   ", error)
+        print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print scores and errors as JSON")
@@ -205,40 +222,13 @@ def main() -> None:
             gold, predictions = predicted_concepts(
                 gold_path, pages_dir, use_vocabulary=use_vocabulary
             )
-            per_kind, any_kind, errors = score(gold, predictions)
-            label = (
-                f"{set_name}, {'vocabulary + discovery' if use_vocabulary else 'discovery only'}"
-            )
-            report[label] = {
-                "per_kind": {
-                    k: dict(zip(("precision", "recall", "f1"), c.scores(), strict=True))
-                    for k, c in per_kind.items()
-                },
-                "errors": errors,
-            }
-            if not args.json:
-                print(label)
-                print("\n".join(table(per_kind, any_kind)))
-                if args.errors:
-                    for error in errors:
-                        print("   ", error)
-                print()
+            mode = "vocabulary + discovery" if use_vocabulary else "discovery only"
+            show(report, f"{set_name}, {mode}", *score(gold, predictions), args)
         second = SECOND_ANNOTATOR.get(set_name)
         if second is not None and second.exists():
             gold = [json.loads(x) for x in gold_path.read_text("utf-8").splitlines() if x.strip()]
-            per_kind, any_kind, errors = score(gold, labelled_as_predictions(second))
             label = f"{set_name}, second annotator scored against the first"
-            report[label] = {
-                "per_kind": {
-                    k: dict(zip(("precision", "recall", "f1"), c.scores(), strict=True))
-                    for k, c in per_kind.items()
-                },
-                "errors": errors,
-            }
-            if not args.json:
-                print(label)
-                print("\n".join(table(per_kind, any_kind)))
-                print()
+            show(report, label, *score(gold, labelled_as_predictions(second)), args)
     if args.json:
         print(json.dumps(report, indent=1))
 

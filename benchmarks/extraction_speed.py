@@ -48,12 +48,15 @@ def main() -> None:
         corpus = entries * factor
         texts = [clean_markup(text) for entry in corpus for _, text in entry.lines()]
         words = sum(len(doc) for doc in nlp.tokenizer.pipe(texts))
-        for doc in nlp.pipe(texts[:50]):  # warm caches before timing
-            pass
-        tokenizer = best_of(lambda: [None for _ in nlp.tokenizer.pipe(texts)])
-        pipeline = best_of(lambda: [None for _ in nlp.pipe(texts)])
-        extraction = best_of(lambda: [None for _ in extract_entries(corpus, nlp)])
-        for step, seconds in (("tokenizer", tokenizer), ("pipeline", pipeline), ("extraction", extraction)):
+        list(nlp.pipe(texts[:50]))  # warm caches before timing
+        tokenizer = best_of(lambda texts=texts: [None for _ in nlp.tokenizer.pipe(texts)])
+        pipeline = best_of(lambda texts=texts: [None for _ in nlp.pipe(texts)])
+        extraction = best_of(lambda corpus=corpus: list(extract_entries(corpus, nlp)))
+        for step, seconds in (
+            ("tokenizer", tokenizer),
+            ("pipeline", pipeline),
+            ("extraction", extraction),
+        ):
             print(
                 f"{name:14} {len(corpus):8} {words:9} {step:>11} {seconds:8.2f} "
                 f"{words / seconds:10,.0f} {seconds / tokenizer:12.2f}"

@@ -124,8 +124,9 @@ def main() -> None:
                 print(f"{size:8} failed: {child.stderr.strip().splitlines()[-1:]}")
                 continue
             data = json.loads(child.stdout.strip().splitlines()[-1])
+            rate = data["entries"] / data["build"]
             print(
-                f"{data['entries']:8} {data['build']:8.1f} {data['entries'] / data['build']:10,.0f} "
+                f"{data['entries']:8} {data['build']:8.1f} {rate:10,.0f} "
                 f"{data['peak_kb'] / 1024:8,.0f} {data['writers']['graph.graphml']:10.1f} "
                 f"{data['write']:14.1f} {wall:8.1f} {data['nodes']:8,} {data['edges']:9,} "
                 f"{data['graphml_bytes'] / 2**20:11,.0f}"

@@ -48,21 +48,12 @@ from kg.discover import (
     doc_text,
     load_discovery_lists,
 )
-from kg.model import Entry, ExtractedEntry, Mention
+from kg.model import KINDS, Entry, ExtractedEntry, Mention
 from kg.vocab import Vocabulary, load_vocabulary
 
 __all__ = ["build_pipeline", "clean_markup", "extract_entries", "mentions_in_doc"]
 
 GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
-_KIND_BY_LABEL = {
-    "MODEL": "model",
-    "METHOD": "method",
-    "BENCHMARK": "benchmark",
-    "DATASET": "dataset",
-    "METRIC": "metric",
-    "TASK": "task",
-    "ORG": "org",
-}
 _SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
 #: Nouns a new thing is described by ("a pre-training technique", "an RL framework").
 _GENERIC_HEADS = frozenset(
@@ -397,7 +388,7 @@ def mentions_in_doc(
         mentions.append(
             Mention(
                 text=name,
-                kind=_KIND_BY_LABEL.get(span.label_, "model"),
+                kind=span.label_.lower() if span.label_.lower() in KINDS else "model",
                 key=span.id_,
                 origin=origins.get(extent, "vocab" if span.id_ else "shape"),
                 sentence=sentence,

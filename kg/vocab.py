@@ -23,17 +23,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from kg.model import KINDS
+
 __all__ = ["Term", "Vocabulary", "load_vocabulary", "name_key", "plural_variants"]
 
-_LABEL_TO_KIND = {
-    "MODEL": "model",
-    "METHOD": "method",
-    "BENCHMARK": "benchmark",
-    "DATASET": "dataset",
-    "METRIC": "metric",
-    "TASK": "task",
-    "ORG": "org",
-}
 #: Phrases longer than this get no generated hyphen/space variants (2**(n-1) of them).
 MAX_VARIANT_WORDS = 5
 _KEY_DROP = re.compile(r"[\s\-_./·'’]+")
@@ -209,9 +202,8 @@ class Vocabulary:
 
     def to_jsonl(self) -> str:
         """The vocabulary in its file format (inverse of :func:`load_vocabulary`)."""
-        inverse = {kind: label for label, kind in _LABEL_TO_KIND.items()}
         lines = [
-            json.dumps({"label": inverse[t.kind], "pattern": p, "id": t.id}, ensure_ascii=False)
+            json.dumps({"label": t.kind.upper(), "pattern": p, "id": t.id}, ensure_ascii=False)
             for t in self.terms
             for p in t.patterns
         ]
@@ -233,8 +225,8 @@ def _parse(lines: Iterable[str]) -> tuple[Term, ...]:
         if not line.strip():
             continue
         row = json.loads(line)
-        kind = _LABEL_TO_KIND.get(row["label"])
-        if kind is None:
+        kind = row["label"].lower()
+        if kind not in KINDS:
             raise ValueError(f"vocabulary line {number}: unknown label {row['label']!r}")
         term_id, pattern = row["id"], row["pattern"]
         if term_id not in patterns:

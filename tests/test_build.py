@@ -47,14 +47,18 @@ def test_graphml_reads_back_with_the_paper_contract(seeds_graph):
     assert len(spans) == len(set(spans)) == 98 + 24 + 46 + 119
 
 
-def test_untitled_entries_are_labelled_by_what_they_introduce(seeds_graph):
-    graph, _ = seeds_graph
-    by_source = {
-        s: d
-        for _, d in graph.nodes(data=True)
-        if d["kind"] == "paper"
-        for s in d["sources"].split(";")
+def papers_by_source(graph) -> dict[str, dict]:
+    """Paper attributes by each ``FILE:START-END`` they were read from."""
+    return {
+        source: data
+        for _, data in graph.nodes(data=True)
+        if data["kind"] == "paper"
+        for source in data["sources"].split(";")
     }
+
+
+def test_untitled_entries_are_labelled_by_what_they_introduce(seeds_graph):
+    by_source = papers_by_source(seeds_graph[0])
     llama = by_source["000_8620321c7bf03104.txt:135-136"]  # "We introduce LLaMA, ..."
     assert llama["title"] == "" or llama["title"].startswith("LLaMA")
     assert llama["label"] == "LLaMA"
@@ -62,13 +66,7 @@ def test_untitled_entries_are_labelled_by_what_they_introduce(seeds_graph):
 
 
 def test_timeline_entries_carry_era_years(seeds_graph):
-    graph, _ = seeds_graph
-    by_source = {
-        s: d
-        for _, d in graph.nodes(data=True)
-        if d["kind"] == "paper"
-        for s in d["sources"].split(";")
-    }
+    by_source = papers_by_source(seeds_graph[0])
     lstm = by_source["002_1e4f734bca79940f.txt:7-8"]
     assert (lstm["title"], lstm["year_min"], lstm["year_max"]) == (
         "Long Short-Term Memory",
