@@ -104,12 +104,12 @@ _INTRO_WORD = re.compile(
     r"\b(?:introduc|propos|present|releas|develop|describ|buil[dt]|design|invent|pioneer"
     r"|unveil|creat|report the development)"
 )
-_CALLED_WORD = re.compile(
-    r"\b(?:called|dubbed|named|termed|coin|we (?:call|term|name)|(?:referred to|known) as)\b"
-)
+_CALLED_WORD = re.compile(r"\b(?:called|dubbed|named|termed|coin|we (?:call|term|name|refer))")
 _CALLED_CUE = re.compile(
     r"\b(?:called|dubbed|named|termed|coined|coining the term|(?:which|that) we (?:call|term|name)"
-    r"|we (?:call|term|name)(?: it| them| this)?|referred to as|known as)\s+[\"“'‘]?"
+    r"|we (?:call|term|name)(?: it| them| this)?"
+    r"|(?:which |that )?we refer to(?: it| them| this)? as)"
+    r"\s+[\"“'‘]?"
 )
 _SUBJECT_VERB = re.compile(
     r"\s+(?:introduces|proposes|presents|reformulates|advances|is an?|extends|adapts"
