@@ -198,10 +198,13 @@ def _is_name_shaped(word: str) -> bool:
         return False
     if re.fullmatch(r"[IVX]+", core):
         return False
-    inner_capital = any(ch.isupper() for ch in core[1:] if ch.isalpha())
     has_digit = any(ch.isdigit() for ch in core)
     if has_digit and not _SIZE.match(core):
         return True
+    # A capital inside a part (RoBERTa, vLLM) or an all-capital part (SWE-bench); a capital
+    # only after a hyphen is title case ("Multi-Billion", "Mixture-of-Experts"), not a name.
+    parts = [p for p in core.split("-") if p]
+    inner_capital = any(ch.isupper() for part in parts for ch in part[1:])
     return inner_capital and len(letters) >= 2
 
 
@@ -349,6 +352,11 @@ class Discover:
         name = _trim_name(name)
         if not name or not self._could_be_name(name):
             return
+        # "which we call Pathways Language Model PaLM": the known name at the end is the name.
+        words = name.split()
+        if len(words) > 2 and self.vocabulary.lookup(words[-1]):
+            start += len(name) - len(words[-1])
+            name = words[-1]
         end = start + len(name)
         sized = self.lists.size_suffix.match(name)
         if sized:

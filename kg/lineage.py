@@ -202,7 +202,7 @@ def _child_before(
     return _NO_SUBJECT
 
 
-_PURPOSE = re.compile(r"\b(?:for|to)\s+$", re.IGNORECASE)
+_PURPOSE = re.compile(r"\b(?:for|to|when|while|after|before|without)\s+$", re.IGNORECASE)
 # "On top of it, we build vLLM": the parent is what the entry introduces, the child the name
 # the sentence goes on to introduce.
 _PRONOUN_PARENT = re.compile(
@@ -214,8 +214,8 @@ def _sentence_claims(sentence: str, mentions: list[Mention], source: str) -> lis
     claims = []
     for cue in load_cues():
         for match in cue.pattern.finditer(sentence):
-            if _PURPOSE.search(sentence, max(0, match.start() - 5), match.start()):
-                continue  # "a method for fine-tuning X" says what it is for, not what it builds on
+            if _PURPOSE.search(sentence, max(0, match.start() - 12), match.start()):
+                continue  # "a method for fine-tuning X", "when applying X": not what it builds on
             if cue.parent_after and _PRONOUN_PARENT.match(sentence[match.end() :]):
                 child = next((m for m in mentions if m.start >= match.end() and m.introduced), None)
                 if child is not None and child.kind in _CHILD_KINDS:
