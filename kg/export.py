@@ -379,6 +379,8 @@ def _stage(path: Path, write: Callable[[str], object]) -> str:
         raise OutputError(str(path), error.strerror or str(error)) from error
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); an output file gets the usual permissions.
+        os.chmod(tmp, 0o666 & ~_umask())
     except OSError as error:
         _remove(tmp)
         raise OutputError(str(path), error.strerror or str(error)) from error
@@ -386,6 +388,12 @@ def _stage(path: Path, write: Callable[[str], object]) -> str:
         _remove(tmp)
         raise
     return tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _commit(staged: list[tuple[str, Path]]) -> None:

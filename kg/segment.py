@@ -193,8 +193,9 @@ def classify_line(text: str, cues: PageCues, *, in_preamble: bool = False) -> tu
     if not stripped:
         return Form.BLANK, ""
     for pattern in cues.noise:
-        if pattern.search(stripped):
-            return Form.NOISE, f"injected or corrupted text ({pattern.pattern[:40]})"
+        found = pattern.search(stripped)
+        if found:
+            return Form.NOISE, f"injected or corrupted text ({found.group(0)[:40].strip()})"
     if len(stripped) > 20 and _letter_share(stripped) < MIN_LETTER_SHARE:
         return Form.NOISE, "mostly not letters"
     if len(stripped) <= cues.max_chrome_chars:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -119,3 +120,11 @@ def test_outputs_appear_whole_or_not_at_all(tmp_path):
         write_outputs(graph, tmp_path, writers={"one.txt": fine, "two.txt": broken})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.txt"]
     assert (tmp_path / "one.txt").read_text() == "previous"
+
+
+def test_output_files_get_the_usual_permissions(built):
+    _, out = built
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in out.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path.name
