@@ -30,7 +30,6 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 
 from spacy.language import Language
@@ -39,7 +38,14 @@ from spacy.tokens import Doc, Span
 from kg.abbrev import find_abbreviations
 from kg.vocab import Term, Vocabulary, load_vocabulary
 
-__all__ = ["TEXT_KEY", "Discover", "DiscoveryLists", "doc_text", "load_discovery_lists"]
+__all__ = [
+    "SIZE",
+    "TEXT_KEY",
+    "Discover",
+    "DiscoveryLists",
+    "doc_text",
+    "load_discovery_lists",
+]
 
 GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED = "kg_acronym", "kg_long", "kg_named"
 GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM = "kg_shape", "kg_context", "kg_cue", "kg_term"
@@ -63,7 +69,8 @@ _NAME_WORD = re.compile(
 )
 _CAPITALISED = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _VERSION = r"v?\d+(?:\.\d+)*"
-_SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
+#: A model size written after a name: "70B", "8x7B".
+SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _VERSION_TOKEN = re.compile(r"^v\d+(?:\.\d+)*$", re.IGNORECASE)
 # A capitalised word with a version number: "Llama 2", "Kandinsky 5.0", "Gemini 1.5".
@@ -144,7 +151,7 @@ class DiscoveryLists:
     task_modalities: frozenset[str]
 
 
-@cache
+@functools.cache
 def load_discovery_lists() -> DiscoveryLists:
     """Compile the packaged discovery word lists.
 
@@ -199,7 +206,7 @@ def _is_name_shaped(word: str) -> bool:
     if re.fullmatch(r"[IVX]+", core):
         return False
     has_digit = any(ch.isdigit() for ch in core)
-    if has_digit and not _SIZE.match(core):
+    if has_digit and not SIZE.match(core):
         return True
     # A capital inside a part (RoBERTa, vLLM) or an all-capital part (SWE-bench); a capital
     # only after a hyphen is title case ("Multi-Billion", "Mixture-of-Experts"), not a name.
@@ -264,7 +271,7 @@ class Discover:
             term, length = info
             end = start + length
             version = _VERSION_AFTER.match(text, end)
-            if term is None and version and not _SIZE.match(version.group(1)):
+            if term is None and version and not SIZE.match(version.group(1)):
                 end = version.end()
             kind = term.kind if term else self._kind_around(text, start, end)
             _add(doc, found[GROUP_SHAPE], start, end, kind.upper(), term.id if term else "")

@@ -44,6 +44,7 @@ from kg.discover import (
     GROUP_NAMED,
     GROUP_SHAPE,
     GROUP_TERM,
+    SIZE,
     TEXT_KEY,
     doc_text,
     load_discovery_lists,
@@ -54,7 +55,6 @@ from kg.vocab import Vocabulary, load_vocabulary
 __all__ = ["build_pipeline", "clean_markup", "extract_entries", "mentions_in_doc"]
 
 GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
-_SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
 #: Nouns a new thing is described by ("a pre-training technique", "an RL framework").
 _GENERIC_HEADS = frozenset(
     "technique method approach framework model architecture strategy algorithm objective "
@@ -375,7 +375,7 @@ def mentions_in_doc(
             for end in cue_ends
         )
         after = following.text.rstrip(".,;:") if following is not None else ""
-        size = after if _SIZE.match(after) else ""
+        size = after if SIZE.match(after) else ""
         extent = (span.start, span.end)
         # Tokens may keep a final full stop ("FrobLM-7B."); the name does not.
         name = span.text.rstrip(".,;:")
