@@ -40,6 +40,7 @@ from kg.vocab import Term, Vocabulary, load_vocabulary
 
 __all__ = [
     "SIZE",
+    "SKIPPABLE_WORDS",
     "TEXT_KEY",
     "Discover",
     "DiscoveryLists",
@@ -89,11 +90,12 @@ _WORDS_BEFORE = re.compile(r"(?<![\w-])(?:([A-Za-z]+)\s)?([\w-]+)[\s-]$")
 _X_TO_Y = re.compile(r"[a-z0-9]+-to-[a-z0-9]+", re.IGNORECASE)
 _SENTENCE_GAP = re.compile(r"[.!?]\s+$")
 _LOWER_NAME = re.compile(r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)")
-_SKIP_BEFORE_NAME = re.compile(
-    r"(?:(?:a|an|the|our|its|their|two|three|several|new|novel|first|simple|single|open"
-    r"|efficient|scalable|unified|general|strong|large|small)\s+)*",
-    re.IGNORECASE,
+#: Words that may stand between an introduction cue and the name it introduces.
+SKIPPABLE_WORDS = frozenset(
+    "a an the our its their two three several new novel first simple single open efficient "
+    "scalable unified general strong large small".split()
 )
+_SKIP_BEFORE_NAME = re.compile(rf"(?:(?:{'|'.join(sorted(SKIPPABLE_WORDS))})\s+)*", re.IGNORECASE)
 _INTRO_VERB = (
     r"(?:introduc(?:e|es|ed)|propos(?:e|es|ed)|present(?:s|ed)?|releas(?:e|es|ed)"
     r"|develop(?:s|ed)?|describ(?:e|es|ed)|build|builds|built|design(?:s|ed)?|invent(?:s|ed)?"

@@ -151,7 +151,6 @@ def write_graphml(graph: nx.DiGraph, path: str | Path) -> Path:
     >>> sorted(nx.read_graphml(path).nodes(data="label"))
     [('a', 'A'), ('b', 'B')]
     """
-    _attribute_types(data for _, data in graph.nodes(data=True))
     return _atomic(Path(path), lambda tmp: graphml_to(graph, tmp))
 
 

@@ -45,6 +45,7 @@ from kg.discover import (
     GROUP_SHAPE,
     GROUP_TERM,
     SIZE,
+    SKIPPABLE_WORDS,
     TEXT_KEY,
     doc_text,
     load_discovery_lists,
@@ -59,33 +60,6 @@ GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
 _GENERIC_HEADS = frozenset(
     "technique method approach framework model architecture strategy algorithm objective "
     "scheme pipeline recipe system procedure paradigm mechanism loss variant".split()
-)
-#: Words that may stand between an introduction cue and the name it introduces.
-_SKIPPABLE = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "our",
-        "its",
-        "their",
-        "two",
-        "three",
-        "several",
-        "new",
-        "novel",
-        "first",
-        "simple",
-        "single",
-        "open",
-        "efficient",
-        "scalable",
-        "unified",
-        "general",
-        "strong",
-        "large",
-        "small",
-    ]
 )
 DISCOVERED = (GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED, GROUP_SHAPE, GROUP_CONTEXT, GROUP_TERM)
 _LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|/)\s*$")
@@ -411,7 +385,7 @@ def _describes_new_thing(gap: str, following: Token | None) -> bool:
 
 
 def _only_skippable(gap: str) -> bool:
-    return all(word.lower() in _SKIPPABLE for word in gap.split())
+    return all(word.lower() in SKIPPABLE_WORDS for word in gap.split())
 
 
 def extract_entries(
