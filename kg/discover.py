@@ -113,12 +113,22 @@ _INTRO_WORD = re.compile(
     r"\b(?:introduc|propos|present|releas|develop|describ|buil[dt]|design|invent|pioneer"
     r"|unveil|creat|report the development)"
 )
-_CALLED_WORD = re.compile(r"\b(?:called|dubbed|named|termed|coin|we (?:call|term|name|refer))")
+_CALLED_WORD = re.compile(
+    r"\b(?:called|dubbed|named|termed|coin|denoted|abbreviated|we (?:call|term|name|refer))"
+)
+# "often called X", "so-called X", "also named X" name something that exists already.
 _CALLED_CUE = re.compile(
+    r"(?<!often )(?<!commonly )(?<!usually )(?<!also )(?<!sometimes )(?<!generally )"
+    r"(?<!typically )(?<!so-)(?<!widely )"
     r"\b(?:called|dubbed|named|termed|coined|coining the term|(?:which|that) we (?:call|term|name)"
-    r"|we (?:call|term|name)(?: it| them| this)?"
+    r"|we (?:call|term|name|dub)(?: it| them| this)?|denoted as|denoted|abbreviated as"
     r"|(?:which |that )?we refer to(?: it| them| this)? as)"
-    r"\s+[\"“'‘]?"
+    r"(?:\s*,)?\s+[\"“'‘]?"
+)
+# "We call the resulting model-based method PPS": the name comes after a description.
+_NAMING_DESCRIPTION = re.compile(
+    r"(?:the resulting|the proposed|our|this|the new|such an?|the)\s+(?:[a-z][\w-]*\s+){0,6}?"
+    rf"(?=(?:{_CAPITALISED}|[A-Za-z]*[A-Z][A-Za-z0-9]*)\b)"
 )
 _SUBJECT_VERB = re.compile(
     r"\s+(?:introduces|proposes|presents|reformulates|advances|is an?|extends|adapts"
@@ -129,6 +139,11 @@ _APPOSED_NAME = re.compile(
     rf"(?:\s+{_VERSION})?)(?=\s*[,.;]|\s+(?:that|which|with)\b)"
 )
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
+#: Words after a name that do not make it a modifier of a noun ("a Transformer that ...").
+_NOT_NOUNS = frozenset(
+    "that which who with for to and or in on of is are was were by from as at via using "
+    "trained based built designed tailored".split()
+)
 _TRAILING_SMALL = frozenset({"of", "for", "and", "the", "with", "from", "to", "via", "in", "on"})
 _VARIANT_OF = re.compile(
     r",\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,2}?(?:variant|version|extension|successor|upgrade)"
@@ -319,7 +334,13 @@ class Discover:
         for cue in cues:
             _add(doc, found[GROUP_CUE], cue.start(), cue.end(), "INTRO")
             offset = _SKIP_BEFORE_NAME.match(text, cue.end()).end()
+            if lower.startswith("we ", cue.start()) or lower.startswith("which we", cue.start()):
+                described = _NAMING_DESCRIPTION.match(text, cue.end())
+                if described and _is_name_shaped(text[described.end() :].split(" ", 1)[0]):
+                    offset = described.end()
             candidate = _TITLE_NAME.match(text, offset) or _LOWER_NAME.match(text, offset)
+            if candidate and self._modifier_only(text, cue.end(), offset, candidate.group(0)):
+                continue  # "we propose a new SVM training problem": SVM only describes it
             if candidate:
                 self._add_named(doc, text, offset, candidate.group(0), found)
                 continue
@@ -347,6 +368,16 @@ class Discover:
                 subtitle = self.lists.appositive.match(", " + head.group(2))
                 kind = self.lists.kind_nouns[subtitle.group(1).lower()] if subtitle else None
                 self._add_named(doc, text, 0, name, found, kind=kind)
+
+    def _modifier_only(self, text: str, cue_end: int, offset: int, name: str) -> bool:
+        """A known name after "a" / "an" that a lower-case noun follows modifies that noun:
+        the paper introduces the unnamed thing, not the name."""
+        if not re.search(r"\b(?:a|an)\s", text[cue_end:offset], re.IGNORECASE):
+            return False
+        if self.vocabulary.lookup(name) is None:
+            return False
+        following = re.match(r"\s+([a-z][a-z-]*)", text[offset + len(name) :])
+        return bool(following) and following.group(1) not in _NOT_NOUNS
 
     def _add_named(
         self,

@@ -78,6 +78,10 @@ _NOUN_KINDS = {
     "corpus": "DATASET",
     "leaderboard": "BENCHMARK",
 }
+# "a GAN-based approach", "a Transformer-style model": the name describes what is introduced.
+_MODIFIER_AFTER = re.compile(
+    r"[- ](?:based|style|like|inspired|powered|guided|driven|type)\b", re.I
+)
 _NAMED_AFTER = re.compile(r"\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
 
 
@@ -152,8 +156,9 @@ class Merge:
         return doc
 
     def _participle_adjective(self, span: Span, doc: Doc, text: str) -> bool:
-        """A technique's participle used as an adjective names no technique:
-        "a pretrained language model" is not pre-training, "pre-trained on web data" is."""
+        """A technique's participle used as an adjective names no technique: "a pretrained
+        language model", "a pretrained ResNet" are not pre-training, "pre-trained on web
+        data" is."""
         end_char = span.end_char
         if text[end_char - 2 : end_char].lower() != "ed" or span.end >= len(doc):
             return False
@@ -161,6 +166,8 @@ class Merge:
         if term is None or term.label.lower().endswith("ed"):
             return False
         following = doc[span.end].text
+        if following[:1].isupper() and following.lower() not in _AFTER_VERB:
+            return True  # a name follows: "a pretrained ResNet"
         return following.isalpha() and following.islower() and following not in _AFTER_VERB
 
     def _vocab_id(self, text: str) -> str:
@@ -342,11 +349,15 @@ def mentions_in_doc(
         sentence_start += len(raw) - len(raw.lstrip())
         sentence = raw.strip()
         following = doc[span.end] if span.end < len(doc) else None
-        introduced = any(n.start < span.end and span.start < n.end for n in named) or any(
-            end <= span.start_char
-            and _only_skippable(text[end : span.start_char])
-            and not _describes_new_thing(text[end : span.start_char], following)
-            for end in cue_ends
+        modifier = _MODIFIER_AFTER.match(text, span.end_char) is not None
+        introduced = not modifier and (
+            any(n.start < span.end and span.start < n.end for n in named)
+            or any(
+                end <= span.start_char
+                and _only_skippable(text[end : span.start_char])
+                and not _describes_new_thing(text[end : span.start_char], following, bool(span.id_))
+                for end in cue_ends
+            )
         )
         after = following.text.rstrip(".,;:") if following is not None else ""
         size = after if SIZE.match(after) else ""
@@ -377,11 +388,17 @@ def mentions_in_doc(
     return mentions
 
 
-def _describes_new_thing(gap: str, following: Token | None) -> bool:
-    """ "We propose a simple pre-training technique": the name only describes the new thing,
-    which the paper introduces; "Introduced the Transformer architecture" names it."""
+def _describes_new_thing(gap: str, following: Token | None, known: bool) -> bool:
+    """ "We propose a simple pre-training technique", "a new SVM training problem": the name
+    only describes the new thing, which the paper introduces; "Introduced the Transformer
+    architecture" names it, and so does "a novel FooNet architecture" for a name no
+    vocabulary knows."""
     indefinite = any(word.lower() in ("a", "an") for word in gap.split())
-    return indefinite and following is not None and following.lower_ in _GENERIC_HEADS
+    if not indefinite or following is None:
+        return False
+    if following.lower_ in _GENERIC_HEADS:
+        return True
+    return known and following.is_alpha and following.is_lower and following.text not in _AFTER_VERB
 
 
 def _only_skippable(gap: str) -> bool:

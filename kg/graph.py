@@ -11,10 +11,13 @@ Nodes
 Edges
     ``relation`` ("introduces", "mentions", "builds_on"), ``evidence``, ``source``
     (``FILE:LINE``); ``builds_on`` edges also ``kind_of_link`` and ``inferred``; a mention of a
-    sized variant ("Llama 2 70B") ``variant_size``.
+    sized variant ("Llama 2 70B") ``variant_size``; a link several entries state
+    ``stated_at`` (every ``FILE:LINE``, ``;``-joined).
 
-``builds_on`` points child -> parent (RoBERTa -> BERT). It does not check that lineage is
-acyclic; :mod:`kg.lineage` makes it so.
+``builds_on`` points child -> parent (RoBERTa -> BERT), between concepts, from a paper to a
+concept (what a paper that introduces nothing named builds on) and between papers. A paper
+that builds on a concept has that edge instead of a ``mentions`` edge. It does not check
+that lineage is acyclic; :mod:`kg.lineage` makes it so.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ def _edge_attributes(link: Link) -> dict:
         attributes["inferred"] = link.inferred
     if link.size:
         attributes["variant_size"] = link.size
+    if link.stated_at:
+        attributes["stated_at"] = ";".join(link.stated_at)
     return attributes
 
 
@@ -120,8 +125,16 @@ def build_graph(corpus: Corpus) -> nx.DiGraph:
         )
     for link in corpus.links:
         child, parent = concept_node(link.child), concept_node(link.parent)
-        if child not in graph or parent not in graph or graph.has_edge(child, parent):
+        if child not in graph or parent not in graph:
             continue
+        if graph.has_edge(child, parent):
+            # A paper that builds on a concept mentions it too; the edge says the more.
+            if not (
+                link.relation == "builds_on"
+                and graph.edges[child, parent]["relation"] == "mentions"
+            ):
+                continue
+            graph.remove_edge(child, parent)
         graph.add_edge(child, parent, **_edge_attributes(link))
     _add_concept_years(graph)
     return graph

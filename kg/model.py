@@ -354,6 +354,9 @@ class Link:
         True for a ``builds_on`` edge inferred rather than stated.
     size : str
         For a mention of a sized variant ("70B"), the size.
+    stated_at : tuple of str
+        Every ``"FILE:LINE"`` whose sentence states the link (``source`` among them), when
+        several entries do; empty when ``source`` is the only one.
     """
 
     child: str
@@ -364,6 +367,7 @@ class Link:
     kind_of_link: str = ""
     inferred: bool = False
     size: str = ""
+    stated_at: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

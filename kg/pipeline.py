@@ -16,9 +16,10 @@ from pathlib import Path
 import networkx as nx
 from spacy.language import Language
 
+from kg.claims import read_claims
 from kg.extract import build_pipeline, extract_entries
 from kg.graph import build_graph
-from kg.lineage import add_lineage, read_claims
+from kg.lineage import add_lineage
 from kg.model import Entry, Notice, Page, SegmentedPage
 from kg.read import read_pages
 from kg.resolve import resolve

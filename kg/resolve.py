@@ -86,25 +86,47 @@ class _ConceptIndex:
     """Spellings and vocabulary ids, joined as mentions arrive; keys are read at the end.
 
     A spelling joins the vocabulary id its mentions carry, unless two ids claim it
-    ("LLaMA", "Llama"); an acronym joins its long form, unless that would join two ids.
+    ("LLaMA", "Llama"). An acronym an entry defines means its long form in that entry only:
+    there its mentions go to the long form's node, so two entries' "DR" are one concept only
+    when their long forms are. An acronym used without a definition joins the one long form
+    the corpus defines for it, if it defines exactly one.
     """
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.groups = _UnionFind()
         self.owners: dict[str, set[str]] = defaultdict(set)
-        self.pairs: list[tuple[str, str]] = []
+        self.defined: dict[str, set[str]] = defaultdict(set)
 
-    def add(self, mention: Mention) -> str:
+    def long_node(self, long_form: str) -> str:
+        """The node of a long form: its vocabulary id, else its name key."""
+        term = self.vocabulary.lookup(long_form)
+        return f"v:{term.id}" if term else f"n:{name_key(long_form)}"
+
+    def definitions(self, mentions: Iterable[Mention]) -> dict[str, str]:
+        """``{name_key(acronym): long form's node}`` for the acronyms these mentions (one
+        entry's) define; registers each definition corpus-wide."""
+        found: dict[str, str] = {}
+        for mention in mentions:
+            short, long = mention.text, mention.long_form
+            if not long or len(short) >= len(long):
+                continue  # the long form's own mention, or no definition
+            node = self.long_node(long)
+            found.setdefault(name_key(short), node)
+        for short, node in found.items():
+            self.defined[short].add(node)
+        return found
+
+    def add(self, mention: Mention, definitions: dict[str, str] | None = None) -> str:
         """Register a mention; return its node ("v:" + id or "n:" + name key)."""
+        scoped = (definitions or {}).get(name_key(mention.text))
+        if scoped is not None:
+            self.groups.find(scoped)
+            return scoped
         node = _node(mention)
         self.groups.find(node)
         if mention.key:
             self.owners[name_key(mention.text)].add(mention.key)
-        if mention.long_form:
-            term = self.vocabulary.lookup(mention.long_form)
-            other = f"v:{term.id}" if term else f"n:{name_key(mention.long_form)}"
-            self.pairs.append((node, other))
         return node
 
     def keys(self) -> dict[str, str]:
@@ -112,11 +134,14 @@ class _ConceptIndex:
         for spelling, ids in self.owners.items():
             if len(ids) == 1:
                 self.groups.union(f"v:{next(iter(ids))}", f"n:{spelling}")
-        for node, other in self.pairs:
-            root_a, root_b = self.groups.find(node), self.groups.find(other)
+        for short, longs in self.defined.items():
+            bare = f"n:{short}"
+            if len(longs) != 1 or bare not in self.groups.parent:
+                continue
+            root_a, root_b = self.groups.find(bare), self.groups.find(next(iter(longs)))
             if root_a.startswith("v:") and root_b.startswith("v:") and root_a != root_b:
                 continue  # two vocabulary concepts never merge
-            self.groups.union(node, other)
+            self.groups.union(bare, next(iter(longs)))
         return {item: self.groups.find(item)[2:] for item in list(self.groups.parent)}
 
 
@@ -137,6 +162,7 @@ def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[st
     dict
         ``{"n:" + name_key(spelling) or "v:" + vocabulary id: concept key}``. A concept key
         is a vocabulary id, or ``name_key`` of a spelling in the group; use :func:`key_of`.
+        The mentions are taken as one entry's (an acronym means what they define it as).
 
     Examples
     --------
@@ -149,9 +175,12 @@ def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[st
     True
     """
     index = _ConceptIndex(vocabulary)
+    mentions = list(mentions)
+    definitions = index.definitions(mentions)
     for mention in mentions:
-        index.add(mention)
-    return index.keys()
+        index.add(mention, definitions)
+    keys = index.keys()
+    return keys | {f"n:{short}": keys[node] for short, node in definitions.items()}
 
 
 def key_of(mention: Mention, keys: dict[str, str]) -> str:
@@ -339,7 +368,6 @@ class _EntryRecord:
     uses: dict[str, _Use]
     introduced: list[str]
     claims: list[tuple[str | None, str | None, str, str, str]]
-    co_mentions: list[tuple[str, str, str, str]]
 
 
 def _slim(entry: Entry) -> Entry:
@@ -354,9 +382,9 @@ def _record(
 ) -> _EntryRecord:
     uses: dict[str, _Use] = {}
     introduced: list[str] = []
-    by_sentence: dict[tuple[str, str], list[tuple[str, Mention]]] = defaultdict(list)
+    definitions = index.definitions(item.mentions)
     for mention in item.mentions:
-        node = index.add(mention)
+        node = index.add(mention, definitions)
         record = stats[node]
         record.spellings[mention.text] += 1
         # A kind read from context outweighs a kind guessed from a name's shape.
@@ -372,20 +400,10 @@ def _record(
                 introduced.append(node)
         if mention.size and mention.size not in use.sizes:
             use.sizes.append(mention.size)
-        by_sentence[(mention.source, mention.sentence)].append((node, mention))
-    co_mentions = []
-    for (source, sentence), group in by_sentence.items():
-        children = {node for node, m in group if m.introduced}
-        co_mentions += [
-            (child, node, sentence, source)
-            for child in children
-            for node, m in group
-            if node not in children and m.kind in ("model", "method")
-        ]
     claims = [
         (
-            index.add(claim.child) if claim.child is not None else None,
-            index.add(claim.parent) if claim.parent is not None else None,
+            index.add(claim.child, definitions) if claim.child is not None else None,
+            index.add(claim.parent, definitions) if claim.parent is not None else None,
             claim.link,
             claim.evidence,
             claim.source,
@@ -393,7 +411,7 @@ def _record(
         for claim in item.claims
     ]
     text = " ".join(p.text for p in item.entry.paragraphs if p.role != "blurb")
-    return _EntryRecord(_slim(item.entry), _shingles(text), uses, introduced, claims, co_mentions)
+    return _EntryRecord(_slim(item.entry), _shingles(text), uses, introduced, claims)
 
 
 def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corpus:
@@ -411,8 +429,9 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     -------
     Corpus
         Papers, concepts, the ``introduces``/``mentions`` links (paper -> concept), and raw
-        ``builds_on`` links from the entries' lineage claims and, marked ``inferred``, from
-        concepts named in the sentence that introduces another.
+        ``builds_on`` links from the entries' lineage claims; a claim about the entry's own
+        work has the paper's first introduced concept as its child, or the paper itself when
+        it introduces nothing named.
 
     Examples
     --------
@@ -440,7 +459,9 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     for key, record in stats.items():
         if key in terms:
             record.vocab_kind, record.vocab_label = terms[key].kind, terms[key].label
-    concepts = {key: _make_concept(key, record) for key, record in stats.items()}
+    concepts = _distinct_labels(
+        {key: _make_concept(key, record) for key, record in stats.items()}, stats
+    )
 
     drafts: list[PaperDraft] = []
     for number, record in enumerate(records):
@@ -458,13 +479,6 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
         links += _paper_links(key, parts, keys)
         primary = draft.introduced[0] if draft.introduced else key
         for part in parts:
-            links += [
-                Link(
-                    keys[child], keys[parent], "builds_on", sentence, source, "uses", inferred=True
-                )
-                for child, parent, sentence, source in part.co_mentions
-                if keys[child] != keys[parent]
-            ]
             for child_node, parent_node, link, evidence, source in part.claims:
                 child = keys[child_node] if child_node else primary
                 parent = keys[parent_node] if parent_node else primary
@@ -498,10 +512,13 @@ def _paper_links(paper: str, parts: list[_EntryRecord], keys: dict[str, str]) ->
     """One ``introduces`` or ``mentions`` link per concept, with the best evidence."""
     best: dict[str, _Use] = {}
     sizes: dict[str, list[str]] = defaultdict(list)
+    introduced_at: dict[str, list[str]] = defaultdict(list)
     for part in parts:
         for node, use in part.uses.items():
             key = keys[node]
             sizes[key] += [s for s in use.sizes if s not in sizes[key]]
+            if use.introduced:
+                introduced_at[key].append(use.source)
             if key not in best or (use.introduced and not best[key].introduced):
                 best[key] = use
     return [
@@ -512,6 +529,8 @@ def _paper_links(paper: str, parts: list[_EntryRecord], keys: dict[str, str]) ->
             evidence=use.evidence,
             source=use.source,
             size="|".join(sizes[key]),
+            # Each entry merged into the paper that introduces it says so in its own words.
+            stated_at=tuple(introduced_at[key]) if len(introduced_at[key]) > 1 else (),
         )
         for key, use in best.items()
     ]
@@ -534,6 +553,30 @@ def _make_concept(key: str, record: _ConceptStats) -> Concept:
     kind = record.vocab_kind or (record.kinds.most_common(1)[0][0] if record.kinds else "model")
     aliases = tuple(sorted(s for s in spellings if s != label))
     return Concept(key=key, label=label, kind=kind, aliases=aliases)
+
+
+def _distinct_labels(
+    concepts: dict[str, Concept], stats: dict[str, _ConceptStats]
+) -> dict[str, Concept]:
+    """Concepts that would share a label ("DR" for diabetic retinopathy and for dimension
+    reduction) are labelled by their most frequent long spelling instead; vocabulary
+    concepts keep their names."""
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for key, concept in concepts.items():
+        by_label[name_key(concept.label)].append(key)
+    result = dict(concepts)
+    for keys in by_label.values():
+        if len(keys) < 2:
+            continue
+        for key in keys:
+            concept, record = concepts[key], stats[key]
+            longer = [s for s in record.spellings if len(s) > len(concept.label) and " " in s]
+            if record.vocab_label or not longer:
+                continue
+            label = max(longer, key=lambda s: (record.spellings[s], -len(s)))
+            aliases = tuple(sorted(s for s in record.spellings if s != label))
+            result[key] = replace(concept, label=label, aliases=aliases)
+    return result
 
 
 def _unique(key: str, used: set[str]) -> str:

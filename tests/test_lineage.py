@@ -5,9 +5,10 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
+from kg.claims import read_claims
 from kg.extract import extract_entries
 from kg.graph import build_graph
-from kg.lineage import add_lineage, read_claims
+from kg.lineage import add_lineage
 from kg.model import Concept, Corpus, Entry, Link, Page, Paper, Paragraph
 from kg.resolve import resolve
 from kg.segment import segment_page

@@ -1,0 +1,584 @@
+"""Lineage claims: what an entry's sentences say builds on what.
+
+Takes an :class:`~kg.model.ExtractedEntry` and returns it with the
+:class:`~kg.model.Claim` s its sentences make. A claim's child is a named mention when the
+sentence makes one its subject ("BERT uses the Transformer", "FooNet, a BERT-based model"),
+and ``None`` when the sentence speaks of the authors' own work ("we adopt Y", "our model is
+built on Y", "the proposed Y-based method"): ``None`` stands for the entry's *focal artifact*,
+what the entry introduces, or, when it introduces nothing named, the paper itself (resolution
+decides which; see :func:`kg.resolve.resolve`).
+
+Forms (cues are data, ``kg/data/lineage_cues.jsonl``):
+
+``verb``
+    the parent follows the cue, the child is the clause's subject: "X is based on Y",
+    "we fine-tune Y", "X combines Y and Z" (one claim per part), "instead of Y";
+``modifier``
+    the parent is glued before the cue, the child is what the phrase describes: "a Y-based
+    Z", "Y-like", "Y-style";
+``passive``
+    "Y is replaced by Z": the focal artifact replaces Y and uses Z;
+``state``
+    the parent stands just before the cue and the child is the focal artifact: "Y was
+    undertrained", "Y as the backbone";
+
+and, with no cue, copulas and appositives whose complement is headed by a name: "X is a
+decoder-only Transformer", "X, a convolutional neural network, ..." (X extends it).
+
+Not claims: comparisons and evaluations ("outperforms Y", "compared with Y", "on
+ImageNet"), purposes ("a method for fine-tuning Y"), clauses whose subject is someone else's
+work ("existing methods use Y"), negations, and parents that are paradigms, data types,
+domains or generic categories (``kg/data/lineage_words.json``). It does not decide which
+names are the same concept (:mod:`kg.resolve`) nor make lineage acyclic (:mod:`kg.lineage`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from importlib import resources
+
+from kg.model import Claim, ExtractedEntry, Mention
+from kg.vocab import name_key
+
+__all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "read_claims"]
+
+#: Words allowed between a non-adjacent cue and its parent ("based on the original Y").
+MAX_GAP_WORDS = 4
+#: Words allowed between a determiner and a name inside one noun phrase.
+MAX_NP_WORDS = 4
+#: Kinds a child or a parent may have; datasets and benchmarks build only on their kind.
+_CHILD_KINDS = frozenset({"model", "method", "benchmark", "dataset"})
+_PARENT_KINDS = frozenset({"model", "method"})
+_DATA_KINDS = frozenset({"benchmark", "dataset"})
+#: Links a dataset or benchmark may have to another (a corpus derived from another).
+_DATA_LINKS = frozenset({"extends", "improves"})
+
+# Words that end the phrase a non-adjacent cue governs.
+_GAP_BREAKERS = frozenset(
+    "and or both either between than as in on of for with by to from via versus vs that which "
+    "while whereas but not nor such including like over into under against across".split()
+)
+_CLAUSE_BREAK = re.compile(
+    r"[.;:!?()\[\]]|\b(?:that|which|who|whom|whose|whereas|while|but|although|though|where"
+    r"|when|unlike|because|since|whether)\b",
+    re.IGNORECASE,
+)
+_RELATIVE = frozenset({"that", "which", "who"})
+_PURPOSE = re.compile(r"\b(?:for|to|when|while|after|before|without|of)\s+$", re.IGNORECASE)
+# "we propose to use Y" is the authors using Y, not a purpose.
+_CHOSEN = re.compile(
+    r"\b(?:propose|proposes|choose|chooses|opt|opts|decide|decided)\s+to\s+$", re.I
+)
+_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|n't|neither|nor|rather than)\b", re.I)
+_INTRO_WORD = (
+    r"\b(?:propos|present|introduc|develop|design|devis|construct|build|built|creat|offer"
+    r"|describ|formulat|put forward|call|dub|nam|term|denot|refer to)[a-z]*"
+)
+_INTRO_BEFORE = re.compile(_INTRO_WORD + r"\s+(?:it\s+|as\s+)?$", re.IGNORECASE)
+_INTRO_ANYWHERE = re.compile(_INTRO_WORD, re.IGNORECASE)
+_APPOSED = re.compile(
+    r"^(?:\s*,\s*(?:which|that)\s+(?:is|are)\s+|\s*,\s*|\s+(?:is|are|was|were)\s+)$"
+)
+_COPULA = re.compile(r"^(?:\s*,\s*(?:which is\s+)?|\s+(?:is|are|was)\s+)(?:a|an|the)\s+", re.I)
+# After a copula's name, what shows the name heads the phrase (or modifies its head noun).
+_HEAD_END = re.compile(
+    r"^(?:\s*(?:[,.;:()]|$)|\s+(?:model|network|architecture|encoder|decoder|layer|module|"
+    r"variant|backbone|based|that|which|with|for|trained|using|to|in|on|of)\b)",
+    re.IGNORECASE,
+)
+# A note opening on a verb speaks of the paper: "Introduced X, replacing Y", "Applied X to Y".
+_OPENING_VERB = re.compile(r"^\s*(?:[A-Z][a-z]+ed|[A-Z][a-z]+s)\b")
+_OPENED_ON_PAST = re.compile(r"^\s*[A-Z][a-z]+ed\b")
+_PRONOUN_PARENT = re.compile(
+    r"^\s*(?:it|this|them|these|this (?:model|method|algorithm|work))\b", re.I
+)
+_WITH_OR_BY = re.compile(r"\b(?:with|by)\b", re.IGNORECASE)
+_NOTE_ROLES = frozenset({"description", "blurb", "summary"})
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One lineage cue (a line of ``lineage_cues.jsonl``).
+
+    Attributes
+    ----------
+    name : str
+        What it is called in evidence ("based on").
+    pattern : re.Pattern
+    link : str
+        Kind of link it states.
+    form : str
+        ``"verb"``, ``"modifier"``, ``"passive"`` or ``"state"`` (see the module docstring).
+    adjacent : bool
+        The parent must follow the cue almost at once (determiners and adjectives only).
+    coordinated : bool
+        Every name of a list after the cue is a parent ("combines Y and Z").
+    then : str
+        For "replacing Y with Z": the kind of link to the name after "with" / "by".
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    link: str
+    form: str
+    adjacent: bool = False
+    coordinated: bool = False
+    then: str = ""
+
+
+@dataclass(frozen=True)
+class LineageWords:
+    """Compiled word lists from ``lineage_words.json`` (see that file's comment)."""
+
+    not_parents: frozenset[str]
+    own_work: re.Pattern[str]
+    comparison: re.Pattern[str]
+    np_words: frozenset[str]
+    evaluation_role: re.Pattern[str]
+
+
+@functools.cache
+def load_cues() -> tuple[Cue, ...]:
+    """The packaged lineage cues.
+
+    Examples
+    --------
+    >>> [cue.form for cue in load_cues() if cue.name in ("based on", "X-based")]
+    ['verb', 'modifier']
+    """
+    text = resources.files("kg").joinpath("data/lineage_cues.jsonl").read_text("utf-8")
+    cues = []
+    for line in text.splitlines():
+        if line.strip():
+            row = json.loads(line)
+            cues.append(
+                Cue(
+                    name=row["cue"],
+                    pattern=re.compile(row["pattern"], re.IGNORECASE),
+                    link=row["link"],
+                    form=row["form"],
+                    adjacent=bool(row.get("adjacent", False)),
+                    coordinated=bool(row.get("list", False)),
+                    then=row.get("then", ""),
+                )
+            )
+    return tuple(cues)
+
+
+@functools.cache
+def load_lineage_words() -> LineageWords:
+    """The packaged lineage word lists.
+
+    Examples
+    --------
+    >>> words = load_lineage_words()
+    >>> "federatedlearning" in words.not_parents, bool(words.own_work.search("we adopt"))
+    (True, True)
+    """
+    data = json.loads(resources.files("kg").joinpath("data/lineage_words.json").read_text("utf-8"))
+
+    def alternation(words: list[str]) -> re.Pattern[str]:
+        ordered = sorted((re.escape(w) for w in words), key=len, reverse=True)
+        return re.compile(rf"\b(?:{'|'.join(ordered)})\b", re.IGNORECASE)
+
+    return LineageWords(
+        not_parents=frozenset(name_key(w) for w in data["not_parents"]),
+        own_work=alternation(data["own_work"] + ["the authors", "the paper"]),
+        comparison=alternation(data["comparison"]),
+        np_words=frozenset(w.lower() for w in data["np_words"]),
+        evaluation_role=re.compile(
+            rf"\s*(?:model\s+|network\s+)?as\s+(?:an?|the|our)\s+(?:\w+\s+)?"
+            rf"(?:{'|'.join(map(re.escape, data['evaluation_roles']))})\b",
+            re.IGNORECASE,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence and what the claim readers need to know about it."""
+
+    text: str
+    mentions: tuple[Mention, ...]
+    source: str
+    is_title: bool
+    is_note: bool
+    focal_kind: str
+
+
+#: The clause's subject is something else's: no claim.
+_NOBODY = object()
+
+
+def _words(gap: str) -> list[str]:
+    return re.findall(r"[\w'’-]+", gap.lower())
+
+
+def _np_gap(gap: str, words: LineageWords) -> bool:
+    """Only determiners and adjectives between: "a pretrained multi-layer"."""
+    if re.search(r"[,;:.()]", gap):
+        return False
+    tokens = _words(gap)
+    return len(tokens) <= MAX_NP_WORDS and all(
+        t in words.np_words or t.isdigit() or re.fullmatch(r"[a-z0-9]+-[a-z0-9-]+", t)
+        for t in tokens
+    )
+
+
+def _gap_ok(gap: str, adjacent: bool, words: LineageWords) -> bool:
+    if adjacent:
+        return _np_gap(gap, words)
+    if re.search(r"[,;:.()]", gap) or _CLAUSE_BREAK.search(gap):
+        return False
+    tokens = _words(gap)
+    if len(tokens) > MAX_GAP_WORDS:
+        return False
+    return not any(t in _GAP_BREAKERS and t not in words.np_words for t in tokens)
+
+
+def _clause_start(text: str, position: int) -> tuple[int, str]:
+    """Where the clause holding ``position`` starts, and the word that opened it."""
+    start, opener = 0, ""
+    for match in _CLAUSE_BREAK.finditer(text, 0, position):
+        start, opener = match.end(), match.group(0).lower()
+    return start, opener
+
+
+def _subject(s: _Sentence, cue_start: int, cue_end: int, words: LineageWords):
+    """The child a verb cue's clause speaks of: a mention, ``None`` (the focal artifact) or
+    ``_NOBODY``."""
+    start, opener = _clause_start(s.text, cue_start)
+    head = s.text[start:cue_start]
+    if _NEGATION.search(head) or words.comparison.search(head):
+        return _NOBODY
+    candidates = [
+        m for m in s.mentions if start <= m.start and m.end <= cue_start and m.kind in _CHILD_KINDS
+    ]
+    if opener in _RELATIVE and not candidates:
+        return _antecedent(s, start - len(opener), words)
+    for mention in reversed(candidates):
+        if mention.introduced:
+            return mention
+    for mention in candidates:
+        opening = s.text[start : mention.start].strip(" ,")
+        # "Mixtral has ...", "The FooNet model uses ...": the name opens its clause.
+        if len(opening.split()) <= 2 and not words.own_work.search(opening):
+            return mention
+    if words.own_work.search(head):
+        return None
+    stripped = head.strip(" ,")
+    if s.is_note and (not stripped or _OPENING_VERB.match(head)):
+        return None
+    if not stripped and (s.is_title or words.own_work.search(s.text, cue_end)):
+        return None  # "Using Y, we ...", a title "Combining Y and Z for ..."
+    return _NOBODY
+
+
+def _antecedent(s: _Sentence, relative_at: int, words: LineageWords):
+    """What "which" / "that" refers to: the name just before it, or the thing the authors
+    introduce ("we propose a method that uses Y")."""
+    before = s.text[:relative_at]
+    named = [
+        m
+        for m in s.mentions
+        if m.end <= relative_at and not s.text[m.end : relative_at].strip(" ,")
+    ]
+    if named and named[-1].kind in _CHILD_KINDS:
+        return named[-1]
+    clause_start, _ = _clause_start(s.text, relative_at)
+    clause = before[clause_start:]
+    if words.comparison.search(clause) or _NEGATION.search(clause):
+        return _NOBODY
+    if words.own_work.search(clause) or _INTRO_ANYWHERE.search(clause):
+        return None
+    return _NOBODY
+
+
+def _owner(s: _Sentence, phrase_start: int, words: LineageWords):
+    """Who a compound modifier describes ("a Y-based Z"): a mention, ``None`` (the focal
+    artifact) or ``_NOBODY``."""
+    start = phrase_start
+    # Walk back over the noun phrase's determiners and adjectives.
+    while True:
+        match = re.search(r"([\w'’-]+)\s+$", s.text[:start])
+        if not match or match.group(1).lower() not in words.np_words:
+            break
+        start = match.start(1)
+    phrase = s.text[start:phrase_start].lower()
+    if re.search(r"\b(?:our|proposed)\b", phrase):
+        return None
+    clause_start, _ = _clause_start(s.text, start)
+    before = s.text[clause_start:start]
+    if _NEGATION.search(before) or words.comparison.search(before + phrase):
+        return _NOBODY
+    named = [m for m in s.mentions if m.end <= start and m.kind in _CHILD_KINDS]
+    if named and _APPOSED.match(s.text[named[-1].end : start]):
+        return named[-1]  # "X, a Y-based model", "X is a Y-based model"
+    if _INTRO_BEFORE.search(before):
+        return None  # "we propose a Y-based model"
+    if s.is_title and (not before.strip() or clause_start > 0):
+        return None  # a title "Y-based Z for W", "Name: A Y-based Z"
+    if words.own_work.search(before):
+        return None  # "we train a Y-based model", "our model is a Y-like network"
+    return _NOBODY
+
+
+def _objects(s: _Sentence, after: int, cue: Cue, words: LineageWords) -> list[Mention]:
+    """The names a cue governs: the first one after it, and for a list cue the rest of the
+    list ("combines a frozen Y and a Z")."""
+    first = next(
+        (
+            m
+            for m in s.mentions
+            if m.start >= after and _gap_ok(s.text[after : m.start], cue.adjacent, words)
+        ),
+        None,
+    )
+    if first is None:
+        return []
+    found = [first]
+    if cue.coordinated:
+        for mention in s.mentions:
+            if mention.start < found[-1].end:
+                continue
+            gap = s.text[found[-1].end : mention.start]
+            separator = re.match(r"^\s*(?:,|and|or|with|as well as|/)+", gap)
+            rest = gap[separator.end() :] if separator else ""
+            if separator is None or not _np_gap(rest, words):
+                break
+            found.append(mention)
+    return found
+
+
+def _parent_ok(
+    parent: Mention, child: Mention | None, link: str, s: _Sentence, words: LineageWords
+) -> bool:
+    if name_key(parent.text) in words.not_parents:
+        return False
+    if words.evaluation_role.match(s.text, parent.end):
+        return False  # "using GPT-3 as an example", "with BERT as a baseline"
+    if parent.long_form and name_key(parent.long_form) in words.not_parents:
+        return False
+    if child is not None and name_key(child.text) == name_key(parent.text):
+        return False
+    if parent.kind in _PARENT_KINDS:
+        return child is None or child.kind in _CHILD_KINDS
+    child_kind = child.kind if child is not None else s.focal_kind
+    return parent.kind in _DATA_KINDS and child_kind == parent.kind and link in _DATA_LINKS
+
+
+def _claim(child, parent: Mention | None, link: str, s: _Sentence, cue: str) -> Claim:
+    return Claim(child, parent, link, s.text, s.source, cue)
+
+
+def _verb_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWords) -> list[Claim]:
+    before = s.text[max(0, match.start() - 30) : match.start()]
+    if _PURPOSE.search(before) and not _CHOSEN.search(before):
+        return []  # "a method for fine-tuning Y", "when applying Y": not what it builds on
+    if _PRONOUN_PARENT.match(s.text[match.end() :]):
+        # "On top of it, we build vLLM": the parent is the focal artifact, the child the name
+        # the sentence goes on to introduce.
+        child = next((m for m in s.mentions if m.start >= match.end() and m.introduced), None)
+        if child is not None and child.kind in _CHILD_KINDS:
+            return [_claim(child, None, cue.link, s, cue.name)]
+        return []
+    parents = _objects(s, match.end(), cue, words)
+    if not parents:
+        return []
+    child = _subject(s, match.start(), match.end(), words)
+    if child is _NOBODY:
+        return []
+    claims = [
+        _claim(child, parent, cue.link, s, cue.name)
+        for parent in parents
+        if _parent_ok(parent, child, cue.link, s, words)
+    ]
+    if cue.then:
+        claims += _then_claims(s, parents[-1].end, child, cue, words)
+    return claims
+
+
+def _then_claims(s: _Sentence, after: int, child, cue: Cue, words: LineageWords) -> list[Claim]:
+    """The name after "with" / "by" in "replacing Y with Z": the child uses it."""
+    clause_end = _CLAUSE_BREAK.search(s.text, after)
+    limit = clause_end.start() if clause_end else len(s.text)
+    joint = _WITH_OR_BY.search(s.text, after, limit)
+    if joint is None:
+        return []
+    uses = replace(cue, adjacent=True, coordinated=True)
+    return [
+        _claim(child, parent, cue.then, s, cue.name)
+        for parent in _objects(s, joint.end(), uses, words)
+        if _parent_ok(parent, child, cue.then, s, words)
+    ]
+
+
+def _before_cue(s: _Sentence, cue_start: int, words: LineageWords) -> Mention | None:
+    """The name standing just before a cue ("BERT was undertrained", "Y network as the
+    backbone")."""
+    for mention in reversed(s.mentions):
+        if mention.end <= cue_start:
+            gap = s.text[mention.end : cue_start]
+            if re.fullmatch(r"[\s\w-]*", gap) and len(_words(gap)) <= 2:
+                return mention
+            return None
+    return None
+
+
+def _state_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWords) -> list[Claim]:
+    parent = _before_cue(s, match.start(), words)
+    if parent is None:
+        return []
+    start, _ = _clause_start(s.text, parent.start)
+    head = s.text[start : parent.start]
+    own = words.own_work.search(s.text) or s.is_note or s.is_title or _OPENED_ON_PAST.match(s.text)
+    if not own or words.comparison.search(head) or _NEGATION.search(head):
+        return []
+    claims = []
+    if _parent_ok(parent, None, cue.link, s, words):
+        claims.append(_claim(None, parent, cue.link, s, cue.name))
+    if cue.then:
+        claims += _then_claims(s, parent.end, None, cue, words)
+    return claims
+
+
+def _modifier_claims(s: _Sentence, cue: Cue, words: LineageWords) -> list[Claim]:
+    claims = []
+    for parent in s.mentions:
+        if not cue.pattern.match(s.text, parent.end):
+            continue
+        child = _owner(s, parent.start, words)
+        if child is _NOBODY or not _parent_ok(parent, child, cue.link, s, words):
+            continue
+        claims.append(_claim(child, parent, cue.link, s, cue.name))
+    return claims
+
+
+def _copula_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
+    """ "X is a decoder-only Transformer", "X, a convolutional network, ...": X extends it."""
+    claims = []
+    for index, child in enumerate(s.mentions):
+        if child.kind not in _CHILD_KINDS:
+            continue
+        article = _COPULA.match(s.text[child.end :])
+        if article is None:
+            continue
+        after = child.end + article.end()
+        parent = next((m for m in s.mentions[index + 1 :] if m.start >= after), None)
+        if parent is None or not _np_gap(s.text[after : parent.start], words):
+            continue
+        if not _HEAD_END.match(s.text[parent.end :]):
+            continue
+        if _parent_ok(parent, child, "extends", s, words):
+            claims.append(_claim(child, parent, "extends", s, "X is a Y"))
+    return claims
+
+
+_TITLE_HEAD = re.compile(r"^[^:]{1,60}:\s+")
+# In a title's subtitle, the words that put a name in the paper's making ("Pre-training of
+# Deep Bidirectional Transformers", "Diffusion Models with Transformers"), and what the
+# subtitle's opening verb makes of it; "for" / "in" / "on" name a purpose or a domain.
+_TITLE_JOINS = re.compile(r"\b(?:of|with|from|via|using|upon|beyond)\s+$", re.IGNORECASE)
+_TITLE_VERBS = (
+    (re.compile(r"^\s*scal", re.I), "scales"),
+    (re.compile(r"^\s*distill", re.I), "distills"),
+    (re.compile(r"^\s*(?:efficient\s+)?fine-?tun", re.I), "fine-tunes"),
+)
+
+
+def _title_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
+    """A title "X: subtitle" says what X is made of: names joined to the subtitle by "of",
+    "with", "from", "via", "using"."""
+    head = _TITLE_HEAD.match(s.text)
+    if not s.is_title or head is None:
+        return []
+    subtitle = s.text[head.end() :]
+    link = next((kind for pattern, kind in _TITLE_VERBS if pattern.match(subtitle)), "uses")
+    claims = []
+    for parent in s.mentions:
+        if parent.start < head.end():
+            continue
+        start = parent.start
+        while True:  # walk back over the words of the parent's noun phrase
+            match = re.search(r"([\w'’-]+)\s+$", s.text[head.end() : start])
+            if not match or match.group(1).lower() not in words.np_words:
+                break
+            start = head.end() + match.start(1)
+        if _TITLE_JOINS.search(s.text, head.end(), start) and _parent_ok(
+            parent, None, link, s, words
+        ):
+            claims.append(_claim(None, parent, link, s, "title: X of Y"))
+    return claims
+
+
+def _sentence_claims(s: _Sentence) -> list[Claim]:
+    words = load_lineage_words()
+    claims: list[Claim] = []
+    for cue in load_cues():
+        if cue.form == "modifier":
+            claims += _modifier_claims(s, cue, words)
+            continue
+        for match in cue.pattern.finditer(s.text):
+            if cue.form == "verb":
+                claims += _verb_claims(s, cue, match, words)
+            else:  # "passive" and "state": the parent stands before the cue
+                claims += _state_claims(s, cue, match, words)
+    claims += _copula_claims(s, words)
+    claims += _title_claims(s, words)
+    unique: dict[tuple, Claim] = {}
+    for claim in claims:
+        key = (
+            claim.child.start if claim.child else None,
+            claim.parent.start if claim.parent else None,
+            claim.link,
+        )
+        unique.setdefault(key, claim)
+    return list(unique.values())
+
+
+def read_claims(extracted: ExtractedEntry) -> ExtractedEntry:
+    """Add the lineage claims an entry's sentences make.
+
+    Parameters
+    ----------
+    extracted : ExtractedEntry
+
+    Returns
+    -------
+    ExtractedEntry
+        A new record with ``claims`` filled in. A claim whose child is ``None`` speaks of
+        the entry's focal artifact.
+
+    Examples
+    --------
+    >>> from kg.model import Entry, Mention
+    >>> s = "Mixtral has the same architecture as Mistral 7B."
+    >>> m = [Mention("Mixtral", "model", "", "shape", s, "a:1", 0, 7),
+    ...      Mention("Mistral 7B", "model", "", "vocab", s, "a:1", 37, 47)]
+    >>> claim = read_claims(ExtractedEntry(Entry("a", 1, 1), tuple(m))).claims[0]
+    >>> (claim.child.text, claim.link, claim.parent.text)
+    ('Mixtral', 'extends', 'Mistral 7B')
+    """
+    entry = extracted.entry
+    by_sentence: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for mention in extracted.mentions:
+        by_sentence[(mention.source, mention.sentence)].append(mention)
+    focal = next((m for m in extracted.mentions if m.introduced and m.kind in _CHILD_KINDS), None)
+    title_source = f"{entry.file}:{entry.title_line}" if entry.title else ""
+    roles = {f"{entry.file}:{p.line}": p.role for p in entry.paragraphs}
+    claims: list[Claim] = []
+    for (source, sentence), mentions in by_sentence.items():
+        s = _Sentence(
+            text=sentence,
+            mentions=tuple(sorted(mentions, key=lambda m: m.start)),
+            source=source,
+            is_title=source == title_source,
+            is_note=roles.get(source) in _NOTE_ROLES,
+            focal_kind=focal.kind if focal else "",
+        )
+        claims += _sentence_claims(s)
+    return replace(extracted, claims=tuple(claims))
