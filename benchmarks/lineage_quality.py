@@ -52,6 +52,8 @@ SET_NAMES = {
     "seed": "seed sample (40 entries)",
 }
 PAPER = "PAPER"
+#: Introductions of these kinds are not scored (docs/annotation.md).
+UNSCORED_KINDS = frozenset({"task", "metric", "org"})
 #: How many of the most frequent misses and false links to list.
 MAX_LISTED = 40
 
@@ -103,6 +105,8 @@ def gold_predictions(records: list[dict]) -> dict[str, Prediction]:
     for record in records:
         prediction = Prediction()
         for item in record.get("introduces", []):
+            if item.get("kind") in UNSCORED_KINDS:
+                continue
             prediction.introduces.append(
                 (_keys([item["name"], *item.get("aliases", [])]), item["name"])
             )
@@ -140,7 +144,7 @@ def _lines(source: str) -> tuple[str, int] | None:
 
 
 def _edge_sources(data: dict) -> list[tuple[str, int]]:
-    sources = str(data.get("sources") or data.get("source") or "").split(";")
+    sources = [str(data.get("source") or ""), *str(data.get("stated_at") or "").split(";")]
     return [found for found in (_lines(s) for s in sources if s) if found]
 
 
@@ -174,7 +178,7 @@ def predictions_from_graph(graph: nx.DiGraph, rows: list[dict]) -> dict[str, Pre
         relation = data.get("relation")
         child_is_paper = graph.nodes[child].get("kind") == "paper"
         places = {e for file, line in _edge_sources(data) for e in entries_at(file, line)}
-        if relation == "introduces":
+        if relation == "introduces" and graph.nodes[parent].get("kind") not in UNSCORED_KINDS:
             for entry_id in places & papers_of_node.get(child, set()):
                 names = _names(graph, parent)
                 result[entry_id].introduces.append((_keys(names), names[0]))
@@ -323,7 +327,9 @@ def main() -> None:
 
     summary = {}
     for which in SETS:
-        ids = [r["id"] for r in rows if r["set"] == which]
+        ids = [r["id"] for r in rows if r["set"] == which and r["id"] in gold]
+        if not ids:
+            continue
         report = score(gold, predicted, ids)
         summary[which] = {
             "builds_on": dict(zip(("precision", "recall", "f1"), report.links.scores(), strict=True)),

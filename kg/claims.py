@@ -21,6 +21,11 @@ Forms (cues are data, ``kg/data/lineage_cues.jsonl``):
 ``state``
     the parent stands just before the cue and the child is the focal artifact: "Y was
     undertrained", "Y as the backbone";
+``adjective``
+    "an optimized Y": what the phrase describes improves on Y;
+``reverse``
+    the focal artifact is the parent of the names after the cue: "Adopted by Y and Z",
+    "Foundation of Y" (notes on what came of a paper);
 
 and, with no cue, copulas and appositives whose complement is headed by a name: "X is a
 decoder-only Transformer", "X, a convolutional neural network, ..." (X extends it).
@@ -48,6 +53,8 @@ __all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "read_claim
 
 #: Words allowed between a non-adjacent cue and its parent ("based on the original Y").
 MAX_GAP_WORDS = 4
+#: Words between "which" / "that" and a cue for the clause to still speak of what "which" is.
+MAX_RELATIVE_WORDS = 4
 #: Words allowed between a determiner and a name inside one noun phrase.
 MAX_NP_WORDS = 4
 #: Kinds a child or a parent may have; datasets and benchmarks build only on their kind.
@@ -62,12 +69,37 @@ _GAP_BREAKERS = frozenset(
     "and or both either between than as in on of for with by to from via versus vs that which "
     "while whereas but not nor such including like over into under against across".split()
 )
+# Parentheses are not clause breaks: they hold acronyms and asides ("grouped-query attention
+# (GQA) for faster inference, coupled with ...").
 _CLAUSE_BREAK = re.compile(
-    r"[.;:!?()\[\]]|\b(?:that|which|who|whom|whose|whereas|while|but|although|though|where"
+    r"[.;:!?\[\]—–]|\s--?\s|\b(?:that|which|who|whom|whose|whereas|while|but|although|though|where"
     r"|when|unlike|because|since|whether)\b",
     re.IGNORECASE,
 )
 _RELATIVE = frozenset({"that", "which", "who"})
+_OWN_COPULA = re.compile(
+    r"\s*(?:our|the proposed|the resulting)\s+(?:[\w-]+\s+){0,4}?(?:model|network|method|system"
+    r"|architecture|approach|framework|encoder|decoder)s?\s+(?:is|are)\s+(?:a|an|the)\s+",
+    re.IGNORECASE,
+)
+_DESCRIPTION_THEN_NAME = re.compile(
+    r"\s+(?:method|model|algorithm|technique|approach|framework|architecture|network|space"
+    r"|module|loss|objective|optimizer|backbone|encoder|decoder)(?:,\s*|\s+)",
+    re.IGNORECASE,
+)
+# In an abstract or its summary, "the core methodology leverages Y" speaks of the paper's own.
+_OWN_NOUN = re.compile(
+    r"\s*(?:the|its)\s+(?:core|main|key|overall|central|basic|new|whole)?\s*(?:method|methodology"
+    r"|approach|framework|model|system|architecture|algorithm|pipeline|technique|design)\b",
+    re.IGNORECASE,
+)
+# "integrating established components like SwiGLU, RoPE and RMSNorm": a list cue's object
+# may be named by example.
+_EXAMPLES_GAP = re.compile(
+    r"\s*(?:[a-z][\w-]*\s+){0,4}?(?:like|such as|including|e\.g\.,?|namely)\s+", re.I
+)
+# A name, then its appositive up to the cue: "AdaMax, a variant of", "X, a multilingual variant of".
+_APPOSITIVE_TO_CUE = re.compile(r"\s*(?:,|--|—|–)\s*(?:an?|the)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _PURPOSE = re.compile(r"\b(?:for|to|when|while|after|before|without|of)\s+$", re.IGNORECASE)
 # "we propose to use Y" is the authors using Y, not a purpose.
 _CHOSEN = re.compile(
@@ -94,7 +126,9 @@ _HEAD_END = re.compile(
 _OPENING_VERB = re.compile(r"^\s*(?:[A-Z][a-z]+ed|[A-Z][a-z]+s)\b")
 _OPENED_ON_PAST = re.compile(r"^\s*[A-Z][a-z]+ed\b")
 _PRONOUN_PARENT = re.compile(
-    r"^\s*(?:it|this|them|these|this (?:model|method|algorithm|work))\b", re.I
+    r"\s*(?:it|them|(?:this|these) (?:model|method|algorithm|work|framework|architecture|system"
+    r"|technique|approach|models|methods|algorithms)s?)\b",
+    re.IGNORECASE,
 )
 _WITH_OR_BY = re.compile(r"\b(?:with|by)\b", re.IGNORECASE)
 _NOTE_ROLES = frozenset({"description", "blurb", "summary"})
@@ -119,6 +153,9 @@ class Cue:
         Every name of a list after the cue is a parent ("combines Y and Z").
     then : str
         For "replacing Y with Z": the kind of link to the name after "with" / "by".
+    named : bool
+        The parent must be a proper name (with a capital: "an improved BERT", not "an
+        improved autoregressive transformer").
     """
 
     name: str
@@ -128,6 +165,7 @@ class Cue:
     adjacent: bool = False
     coordinated: bool = False
     then: str = ""
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,6 +202,7 @@ def load_cues() -> tuple[Cue, ...]:
                     adjacent=bool(row.get("adjacent", False)),
                     coordinated=bool(row.get("list", False)),
                     then=row.get("then", ""),
+                    named=bool(row.get("named", False)),
                 )
             )
     return tuple(cues)
@@ -208,6 +247,7 @@ class _Sentence:
     is_title: bool
     is_note: bool
     focal_kind: str
+    recent: Mention | None = None  # the last name the entry has introduced so far
 
 
 #: The clause's subject is something else's: no claim.
@@ -218,13 +258,19 @@ def _words(gap: str) -> list[str]:
     return re.findall(r"[\w'’-]+", gap.lower())
 
 
+_ADJECTIVE = re.compile(r"[a-z]+(?:ed|al|ive|ous|ic|ar|ent|ant|able|ible|ful|less|ary|ian)")
+
+
 def _np_gap(gap: str, words: LineageWords) -> bool:
-    """Only determiners and adjectives between: "a pretrained multi-layer"."""
+    """Only determiners and adjectives between: "a pretrained multi-layer", "a multilayered"."""
     if re.search(r"[,;:.()]", gap):
         return False
     tokens = _words(gap)
     return len(tokens) <= MAX_NP_WORDS and all(
-        t in words.np_words or t.isdigit() or re.fullmatch(r"[a-z0-9]+-[a-z0-9-]+", t)
+        t in words.np_words
+        or t.isdigit()
+        or re.fullmatch(r"[a-z0-9]+-[a-z0-9-]+", t)
+        or (_ADJECTIVE.fullmatch(t) and t not in _GAP_BREAKERS)
         for t in tokens
     )
 
@@ -250,32 +296,54 @@ def _clause_start(text: str, position: int) -> tuple[int, str]:
 
 def _subject(s: _Sentence, cue_start: int, cue_end: int, words: LineageWords):
     """The child a verb cue's clause speaks of: a mention, ``None`` (the focal artifact) or
-    ``_NOBODY``."""
+    ``_NOBODY``. Between the subject and the cue no negation or comparison may stand; before
+    the subject it may ("Unlike prior work, MusicGen is comprised of ...")."""
     start, opener = _clause_start(s.text, cue_start)
     head = s.text[start:cue_start]
-    if _NEGATION.search(head) or words.comparison.search(head):
-        return _NOBODY
     candidates = [
         m for m in s.mentions if start <= m.start and m.end <= cue_start and m.kind in _CHILD_KINDS
     ]
-    if opener in _RELATIVE and not candidates:
+    if opener in _RELATIVE and not candidates and len(_words(head)) <= MAX_RELATIVE_WORDS:
+        # "X, which uses Y instead of Z"; in "a model that predicts tokens derived from Y"
+        # the cue speaks of the tokens.
+        if _NEGATION.search(head) or words.comparison.search(head):
+            return _NOBODY
         return _antecedent(s, start - len(opener), words)
+    subject, subject_end = _find_subject(s, start, cue_start, candidates, words)
+    if subject is _NOBODY:
+        return _NOBODY
+    between = s.text[subject_end:cue_start]
+    if _NEGATION.search(between) or words.comparison.search(between):
+        return _NOBODY
+    return subject
+
+
+def _find_subject(s: _Sentence, start: int, cue_start: int, candidates: list, words: LineageWords):
+    """(subject, where it ends) in the clause ``[start, cue_start)``; see :func:`_subject`."""
+    head = s.text[start:cue_start]
+    if candidates and _APPOSITIVE_TO_CUE.match(s.text, candidates[-1].end, cue_start):
+        return candidates[-1], cue_start  # "we discuss AdaMax, a variant of Adam"
     for mention in reversed(candidates):
         if mention.introduced:
-            return mention
+            return mention, mention.end
     for mention in candidates:
-        opening = s.text[start : mention.start].strip(" ,")
+        opening = s.text[start : mention.start]
+        opening = opening.rsplit(",", 1)[-1].strip()  # "Unlike prior work, MusicGen ..."
         # "Mixtral has ...", "The FooNet model uses ...": the name opens its clause.
         if len(opening.split()) <= 2 and not words.own_work.search(opening):
-            return mention
-    if words.own_work.search(head):
-        return None
+            return mention, mention.end
+    own = [m.end() for m in words.own_work.finditer(head)]
+    own_noun = _OWN_NOUN.match(head)
+    if own or own_noun:
+        return None, start + (own[-1] if own else own_noun.end())
     stripped = head.strip(" ,")
+    if _NEGATION.search(head):
+        return _NOBODY, cue_start
     if s.is_note and (not stripped or _OPENING_VERB.match(head)):
-        return None
-    if not stripped and (s.is_title or words.own_work.search(s.text, cue_end)):
-        return None  # "Using Y, we ...", a title "Combining Y and Z for ..."
-    return _NOBODY
+        return None, start
+    if not stripped and (s.is_title or words.own_work.search(s.text, cue_start)):
+        return None, start  # "Using Y, we ...", a title "Combining Y and Z for ..."
+    return _NOBODY, cue_start
 
 
 def _antecedent(s: _Sentence, relative_at: int, words: LineageWords):
@@ -334,13 +402,18 @@ def _objects(s: _Sentence, after: int, cue: Cue, words: LineageWords) -> list[Me
         (
             m
             for m in s.mentions
-            if m.start >= after and _gap_ok(s.text[after : m.start], cue.adjacent, words)
+            if m.start >= after
+            and (
+                _gap_ok(s.text[after : m.start], cue.adjacent, words)
+                or (cue.coordinated and _EXAMPLES_GAP.fullmatch(s.text, after, m.start))
+            )
         ),
         None,
     )
     if first is None:
         return []
-    found = [first]
+    named = _named_object(s, first)
+    found = [named or first]
     if cue.coordinated:
         for mention in s.mentions:
             if mention.start < found[-1].end:
@@ -352,6 +425,19 @@ def _objects(s: _Sentence, after: int, cue: Cue, words: LineageWords) -> list[Me
                 break
             found.append(mention)
     return found
+
+
+def _named_object(s: _Sentence, first: Mention) -> Mention | None:
+    """A description, then its name: "the contrastive learning method Momentum Contrast",
+    "an existing sentence embedding space, SONAR"; the name is the object."""
+    if any(ch.isupper() for ch in first.text):
+        return None
+    following = next((m for m in s.mentions if m.start >= first.end), None)
+    if following is None or not any(ch.isupper() for ch in following.text):
+        return None
+    if _DESCRIPTION_THEN_NAME.fullmatch(s.text, first.end, following.start):
+        return following
+    return None
 
 
 def _parent_ok(
@@ -379,7 +465,7 @@ def _verb_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWor
     before = s.text[max(0, match.start() - 30) : match.start()]
     if _PURPOSE.search(before) and not _CHOSEN.search(before):
         return []  # "a method for fine-tuning Y", "when applying Y": not what it builds on
-    if _PRONOUN_PARENT.match(s.text[match.end() :]):
+    if _PRONOUN_PARENT.match(s.text, match.end()):
         # "On top of it, we build vLLM": the parent is the focal artifact, the child the name
         # the sentence goes on to introduce.
         child = next((m for m in s.mentions if m.start >= match.end() and m.introduced), None)
@@ -387,6 +473,8 @@ def _verb_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWor
             return [_claim(child, None, cue.link, s, cue.name)]
         return []
     parents = _objects(s, match.end(), cue, words)
+    if cue.named:
+        parents = [p for p in parents if any(ch.isupper() for ch in p.text)]
     if not parents:
         return []
     child = _subject(s, match.start(), match.end(), words)
@@ -414,6 +502,40 @@ def _then_claims(s: _Sentence, after: int, child, cue: Cue, words: LineageWords)
         _claim(child, parent, cue.then, s, cue.name)
         for parent in _objects(s, joint.end(), uses, words)
         if _parent_ok(parent, child, cue.then, s, words)
+    ]
+
+
+def _adjective_claims(
+    s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWords
+) -> list[Claim]:
+    """ "an optimized BERT", "a robustly optimized BERT": the thing the phrase names
+    improves on the name."""
+    parents = [
+        p
+        for p in _objects(s, match.end(), cue, words)
+        if not cue.named or any(ch.isupper() for ch in p.text)
+    ]
+    if not parents:
+        return []
+    child = _owner(s, match.start(), words)
+    if child is _NOBODY or not _parent_ok(parents[0], child, cue.link, s, words):
+        return []
+    return [_claim(child, parents[0], cue.link, s, cue.name)]
+
+
+def _reverse_claims(
+    s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWords
+) -> list[Claim]:
+    """ "Adopted by Y and Z", "Foundation of Y": in a note on a paper, the names build on
+    what the paper introduces."""
+    start, _ = _clause_start(s.text, match.start())
+    if not s.is_note or s.text[start : match.start()].strip(" ,"):
+        return []
+    children = _objects(s, match.end(), cue, words)
+    return [
+        Claim(child, s.recent, cue.link, s.text, s.source, cue.name)
+        for child in children
+        if child.kind in _CHILD_KINDS and name_key(child.text) not in words.not_parents
     ]
 
 
@@ -459,8 +581,19 @@ def _modifier_claims(s: _Sentence, cue: Cue, words: LineageWords) -> list[Claim]
 
 
 def _copula_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
-    """ "X is a decoder-only Transformer", "X, a convolutional network, ...": X extends it."""
+    """ "X is a decoder-only Transformer", "X, a convolutional network, ...": X extends it;
+    "our largest model is a 30B parameter transformer": the focal artifact does."""
     claims = []
+    own = _OWN_COPULA.match(s.text)
+    if own:
+        parent = next((m for m in s.mentions if m.start >= own.end()), None)
+        if (
+            parent is not None
+            and _np_gap(s.text[own.end() : parent.start], words)
+            and _HEAD_END.match(s.text[parent.end :])
+            and _parent_ok(parent, None, "extends", s, words)
+        ):
+            claims.append(_claim(None, parent, "extends", s, "X is a Y"))
     for index, child in enumerate(s.mentions):
         if child.kind not in _CHILD_KINDS:
             continue
@@ -490,6 +623,17 @@ _TITLE_VERBS = (
 )
 
 
+_SUBTITLE_HEAD_END = re.compile(
+    r"\s*(?:$|[:,]|\s(?:for|with|via|in|on|of|to|at|from|using)\b)", re.I
+)
+
+
+def _title_subject(opening: str) -> bool:
+    """Only adjectives (any case, as titles have them) before the subtitle's first name."""
+    tokens = _words(opening)
+    return len(tokens) <= 6 and not any(t in _GAP_BREAKERS and t != "and" for t in tokens)
+
+
 def _title_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
     """A title "X: subtitle" says what X is made of: names joined to the subtitle by "of",
     "with", "from", "via", "using"."""
@@ -499,6 +643,13 @@ def _title_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
     subtitle = s.text[head.end() :]
     link = next((kind for pattern, kind in _TITLE_VERBS if pattern.match(subtitle)), "uses")
     claims = []
+    opening = next((m for m in s.mentions if m.start >= head.end()), None)
+    if opening is not None and _title_subject(s.text[head.end() : opening.start]):
+        # "GPTQ: Accurate Post-Training Quantization for ...": X is a kind of the subtitle's
+        # head; "DeepSeek-V2: An Efficient Mixture-of-Experts Language Model": X uses it.
+        kind = "extends" if _SUBTITLE_HEAD_END.match(s.text, opening.end) else "uses"
+        if _parent_ok(opening, None, kind, s, words):
+            claims.append(_claim(None, opening, kind, s, "title: X: a Y"))
     for parent in s.mentions:
         if parent.start < head.end():
             continue
@@ -525,6 +676,10 @@ def _sentence_claims(s: _Sentence) -> list[Claim]:
         for match in cue.pattern.finditer(s.text):
             if cue.form == "verb":
                 claims += _verb_claims(s, cue, match, words)
+            elif cue.form == "reverse":
+                claims += _reverse_claims(s, cue, match, words)
+            elif cue.form == "adjective":
+                claims += _adjective_claims(s, cue, match, words)
             else:  # "passive" and "state": the parent stands before the cue
                 claims += _state_claims(s, cue, match, words)
     claims += _copula_claims(s, words)
@@ -571,7 +726,11 @@ def read_claims(extracted: ExtractedEntry) -> ExtractedEntry:
     title_source = f"{entry.file}:{entry.title_line}" if entry.title else ""
     roles = {f"{entry.file}:{p.line}": p.role for p in entry.paragraphs}
     claims: list[Claim] = []
+    recent: dict[str, Mention] = {}
     for (source, sentence), mentions in by_sentence.items():
+        introduced = [m for m in mentions if m.introduced and m.kind in _CHILD_KINDS]
+        if introduced:
+            recent["entry"] = introduced[-1]
         s = _Sentence(
             text=sentence,
             mentions=tuple(sorted(mentions, key=lambda m: m.start)),
@@ -579,6 +738,7 @@ def read_claims(extracted: ExtractedEntry) -> ExtractedEntry:
             is_title=source == title_source,
             is_note=roles.get(source) in _NOTE_ROLES,
             focal_kind=focal.kind if focal else "",
+            recent=recent.get("entry"),
         )
         claims += _sentence_claims(s)
     return replace(extracted, claims=tuple(claims))

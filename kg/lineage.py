@@ -88,7 +88,7 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
         return False
     singular = child[:-1] if child.endswith("s") and not parent.endswith("s") else child
     for name in (child, singular):
-        if name.endswith(parent) and name[-len(parent) - 1] in " -":
+        if len(name) > len(parent) and name.endswith(parent) and name[-len(parent) - 1] in " -":
             return True
     rest = child[len(parent) :]
     return child.startswith(parent) and bool(rest) and _VERSION_SUFFIX.fullmatch(rest) is not None

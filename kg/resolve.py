@@ -479,9 +479,13 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
         links += _paper_links(key, parts, keys)
         primary = draft.introduced[0] if draft.introduced else key
         for part in parts:
+            # "We", "it", "the proposed model" mean what this entry introduces; an entry that
+            # introduces nothing named speaks of the paper's first introduction, if any.
+            own = [keys[n] for n in part.introduced if concepts[keys[n]].kind in _IDENTIFYING_KINDS]
+            focal = own[0] if own else primary
             for child_node, parent_node, link, evidence, source in part.claims:
-                child = keys[child_node] if child_node else primary
-                parent = keys[parent_node] if parent_node else primary
+                child = keys[child_node] if child_node else focal
+                parent = keys[parent_node] if parent_node else focal
                 if child != parent:
                     links.append(Link(child, parent, "builds_on", evidence, source, link))
     return Corpus(
