@@ -95,6 +95,12 @@ SKIPPABLE_WORDS = frozenset(
     "a an the our its their two three several new novel first simple single open efficient "
     "scalable unified general strong large small".split()
 )
+# A kind noun right before a name the cue introduces: "a novel framework SBS", "a new model
+# FooNet"; only when a name (a capital) follows at once.
+_KIND_NOUN_BEFORE_NAME = re.compile(
+    r"(?:framework|model|method|approach|algorithm|architecture|network|system|benchmark"
+    r"|dataset|technique|toolkit|library|agent|suite|corpus)\s+(?=[A-Z][\w-]*[A-Z0-9]|[A-Z]{2})"
+)
 _SKIP_BEFORE_NAME = re.compile(rf"(?:(?:{'|'.join(sorted(SKIPPABLE_WORDS))})\s+)*", re.IGNORECASE)
 _INTRO_VERB = (
     r"(?:introduc(?:e|es|ed)|propos(?:e|es|ed)|present(?:s|ed)?|releas(?:e|es|ed)"
@@ -135,8 +141,9 @@ _SUBJECT_VERB = re.compile(
     r"|establishes|pioneered|introduced|demonstrates|shows)\b"
 )
 _APPOSED_NAME = re.compile(
-    rf"(?:a|an|the)\s+[a-z][\w -]{{0,60}}?,\s+({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}"
-    rf"(?:\s+{_VERSION})?)(?=\s*[,.;]|\s+(?:that|which|with)\b)"
+    rf"(?:a|an|the)\s+[a-z][\w -]{{0,60}}?,\s+"
+    rf"({_CAPITALISED}(?:\s+(?:of\s+|for\s+)?{_CAPITALISED}){{0,3}}"
+    rf"(?:\s+{_VERSION})?)(?=\s*[,.;(]|\s+(?:that|which|with)\b)"
 )
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
 #: Words after a name that do not make it a modifier of a noun ("a Transformer that ...").
@@ -334,6 +341,9 @@ class Discover:
         for cue in cues:
             _add(doc, found[GROUP_CUE], cue.start(), cue.end(), "INTRO")
             offset = _SKIP_BEFORE_NAME.match(text, cue.end()).end()
+            kind_noun = _KIND_NOUN_BEFORE_NAME.match(text, offset)
+            if kind_noun:
+                offset = kind_noun.end()  # "we propose a novel framework SBS (...)"
             if lower.startswith("we ", cue.start()) or lower.startswith("which we", cue.start()):
                 described = _NAMING_DESCRIPTION.match(text, cue.end())
                 if described and _is_name_shaped(text[described.end() :].split(" ", 1)[0]):
@@ -352,7 +362,8 @@ class Discover:
         subject = _TITLE_NAME.match(text) or _NAME_WORD.match(text)
         if subject and _SUBJECT_VERB.match(text, subject.end(0)):
             self._add_named(doc, text, 0, subject.group(0), found)
-        is_title = len(text) <= MAX_TITLE_CHARS and not re.search(r"[.!?](?:\s|$)", text.rstrip())
+        # A title has no sentence end inside ("SantaCoder: don't reach for the stars!" is one).
+        is_title = len(text) <= MAX_TITLE_CHARS and not re.search(r"[.!?]\s", text.rstrip())
         # A title that is a name ("Long Short-Term Memory") is what the paper introduces.
         for span in doc.spans.get("kg_vocab", []) if is_title else []:
             if span.start_char == 0 and span.end_char >= len(text.rstrip(" ?!")):
