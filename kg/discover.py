@@ -128,13 +128,17 @@ _CALLED_CUE = re.compile(
     r"(?<!typically )(?<!so-)(?<!widely )"
     r"\b(?:called|dubbed|named|termed|coined|coining the term|(?:which|that) we (?:call|term|name)"
     r"|we (?:call|term|name|dub)(?: it| them| this)?|denoted as|denoted|abbreviated as"
-    r"|(?:which |that )?we refer to(?: it| them| this)? as)"
+    r"|(?:which |that )?we refer to(?: it| them| this| (?:the|our|this) [a-z]+)? as)"
     r"(?:\s*,)?\s+[\"“'‘]?"
 )
 # "We call the resulting model-based method PPS": the name comes after a description.
 _NAMING_DESCRIPTION = re.compile(
     r"(?:the resulting|the proposed|our|this|the new|such an?|the)\s+(?:[a-z][\w-]*\s+){0,6}?"
     rf"(?=(?:{_CAPITALISED}|[A-Za-z]*[A-Z][A-Za-z0-9]*)\b)"
+)
+_TITLE_VERB = re.compile(
+    r"\s+(?:Elicits|Enables|Improves|Makes|Is|Are|Learns|Beats|Outperforms|Scales|Unlocks"
+    r"|Reduces|Boosts|Helps|Works|Yields)\b"
 )
 _SUBJECT_VERB = re.compile(
     r"\s+(?:introduces|proposes|presents|reformulates|advances|is an?|extends|adapts"
@@ -364,6 +368,12 @@ class Discover:
             self._add_named(doc, text, 0, subject.group(0), found)
         # A title has no sentence end inside ("SantaCoder: don't reach for the stars!" is one).
         is_title = len(text) <= MAX_TITLE_CHARS and not re.search(r"[.!?]\s", text.rstrip())
+        # A title whose subject is a known name of two words or more, then a verb:
+        # "Chain-of-Thought Prompting Elicits Reasoning ..." is about that name.
+        for span in doc.spans.get("kg_vocab", []) if is_title else []:
+            words = re.split(r"[\s-]+", span.text)
+            if span.start_char == 0 and len(words) >= 2 and _TITLE_VERB.match(text, span.end_char):
+                found[GROUP_NAMED].append(Span(doc, span.start, span.end, label=span.label_))
         # A title that is a name ("Long Short-Term Memory") is what the paper introduces.
         for span in doc.spans.get("kg_vocab", []) if is_title else []:
             if span.start_char == 0 and span.end_char >= len(text.rstrip(" ?!")):

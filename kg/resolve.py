@@ -42,6 +42,9 @@ SHINGLE_WORDS = 5
 MAX_SHINGLE_POSTINGS = 20
 #: One word 5-gram in this many is kept to compare abstracts.
 SHINGLE_SAMPLE = 4
+#: Pages one paper is listed on, at most: a name introduced by more entries than this is a
+#: generic term, and it does not make its entries one paper.
+MAX_LISTINGS = 3
 #: Longest paper label taken whole from a title, in characters.
 MAX_LABEL_CHARS = 60
 #: Kinds whose introduction identifies a paper (a paper is not known by "fine-tuning").
@@ -200,12 +203,15 @@ class PaperDraft:
     label : str
     records : list of int
         Positions of the entries in the stream.
+    title_names : list of str
+        Keys of the named concepts the entries' titles name.
     """
 
     entries: list[Entry]
     introduced: list[str] = field(default_factory=list)
     label: str = ""
     records: list[int] = field(default_factory=list)
+    title_names: list[str] = field(default_factory=list)
 
 
 def paper_label(entry: Entry, introduced_labels: list[str]) -> str:
@@ -280,7 +286,9 @@ def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> l
     groups = _UnionFind()
     members: dict[str, list[int]] = {str(i): [i] for i in range(len(drafts))}
     by_title: dict[str, int] = {}
-    by_intro: dict[str, int] = {}
+    by_intro: dict[str, list[int]] = {}
+    by_title_name: dict[str, list[int]] = {}
+    introducers = Counter(key for draft in drafts for key in set(draft.introduced))
     shingle_index: dict[int, list[int]] = defaultdict(list)
 
     def merge(a: int, b: int) -> None:
@@ -322,12 +330,21 @@ def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> l
             # A 5-gram found in many abstracts is boilerplate, not a sign of a copy.
             if len(postings) < MAX_SHINGLE_POSTINGS:
                 postings.append(index)
-        if draft.introduced:
-            primary = draft.introduced[0]
-            if primary in by_intro:
-                merge(by_intro[primary], index)
-            else:
-                by_intro[primary] = index
+        # The same named artifact introduced by two entries, or named in one's title and
+        # introduced by the other, makes them one paper, if few entries introduce it (a name
+        # many entries "introduce" is a generic term, not a paper's own).
+        for key in draft.introduced:
+            if introducers[key] > MAX_LISTINGS:
+                continue
+            for other in by_intro.get(key, []) + by_title_name.get(key, []):
+                merge(other, index)
+            by_intro.setdefault(key, []).append(index)
+        for key in draft.title_names:
+            if introducers[key] > MAX_LISTINGS or not introducers[key]:
+                continue
+            for other in by_intro.get(key, []):
+                merge(other, index)
+            by_title_name.setdefault(key, []).append(index)
     merged: list[PaperDraft] = []
     for indexes in members.values():
         ordered = sorted(indexes)
@@ -336,7 +353,8 @@ def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> l
         labels = [drafts[i].label for i in ordered]
         titled = [drafts[i].label for i in ordered if drafts[i].entries[0].title]
         records = [r for i in ordered for r in drafts[i].records]
-        merged.append(PaperDraft(entries, introduced, (titled or labels)[0], records))
+        title_names = list(dict.fromkeys(k for i in ordered for k in drafts[i].title_names))
+        merged.append(PaperDraft(entries, introduced, (titled or labels)[0], records, title_names))
     merged.sort(key=lambda d: (d.entries[0].file, d.entries[0].start))
     return merged
 
@@ -368,6 +386,7 @@ class _EntryRecord:
     uses: dict[str, _Use]
     introduced: list[str]
     claims: list[tuple[str | None, str | None, str, str, str]]
+    title_names: list[str] = field(default_factory=list)
 
 
 def _slim(entry: Entry) -> Entry:
@@ -411,7 +430,24 @@ def _record(
         for claim in item.claims
     ]
     text = " ".join(p.text for p in item.entry.paragraphs if p.role != "blurb")
-    return _EntryRecord(_slim(item.entry), _shingles(text), uses, introduced, claims)
+    title_source = f"{item.entry.file}:{item.entry.title_line}"
+    # What a title names as its subject: the name it opens with, or its head "X: ...".
+    head_end = item.entry.title.find(":")
+    title_names = [
+        index.add(m, definitions)
+        for m in item.mentions
+        if item.entry.title
+        and m.source == title_source
+        and (m.start == 0 or 0 <= m.end <= head_end)
+    ]
+    return _EntryRecord(
+        _slim(item.entry),
+        _shingles(text),
+        uses,
+        introduced,
+        claims,
+        list(dict.fromkeys(title_names)),
+    )
 
 
 def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corpus:
@@ -468,7 +504,10 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
         introduced = list(dict.fromkeys(keys[node] for node in record.introduced))
         identifying = [k for k in introduced if concepts[k].kind in _IDENTIFYING_KINDS]
         label = paper_label(record.entry, [concepts[k].label for k in identifying])
-        drafts.append(PaperDraft([record.entry], identifying, label, [number]))
+        title_names = [
+            keys[n] for n in record.title_names if concepts[keys[n]].kind in _IDENTIFYING_KINDS
+        ]
+        drafts.append(PaperDraft([record.entry], identifying, label, [number], title_names))
     used_keys: set[str] = set()
     papers: list[Paper] = []
     links: list[Link] = []

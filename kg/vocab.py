@@ -78,6 +78,8 @@ def plural_variants(pattern: str) -> list[str]:
     ['mixture of experts', 'mixture of-experts', 'mixture-of experts', 'mixture-of-experts']
     >>> plural_variants("diffusion model")
     ['diffusion model', 'diffusion-model', 'diffusion models', 'diffusion-models']
+    >>> "chain of thought" in plural_variants("chain-of-thought")
+    True
     """
     words = pattern.split()
     forms = [pattern]
@@ -91,7 +93,9 @@ def plural_variants(pattern: str) -> list[str]:
         forms.append(" ".join([*words[:-1], plural]))
     variants: list[str] = []
     for form in forms:
-        parts = form.split()
+        # Hyphens and spaces are interchangeable: "chain-of-thought prompting" is also
+        # written "chain of thought prompting".
+        parts = re.split(r"[ -]", form)
         if len(parts) > MAX_VARIANT_WORDS:
             variants.append(form)
             continue
