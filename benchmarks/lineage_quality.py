@@ -116,9 +116,7 @@ def gold_predictions(records: list[dict]) -> dict[str, Prediction]:
 
 
 def _gold_pairs(record: dict) -> list[Pair]:
-    aliases = {
-        item["name"]: item.get("aliases", []) for item in record.get("introduces", [])
-    }
+    aliases = {item["name"]: item.get("aliases", []) for item in record.get("introduces", [])}
     pairs = []
     for link in record.get("builds_on", []):
         child = link["child"]
@@ -322,7 +320,9 @@ def main() -> None:
     for pages, which in ((args.corpus, ("tune", "test")), (ROOT / "seeds", ("seed",))):
         wanted = [r for r in rows if r["set"] in which]
         files = sorted({r["file"] for r in wanted})
-        graph = build([pages / f for f in files if (pages / f).exists()] or [pages], n_process=args.jobs).graph
+        graph = build(
+            [pages / f for f in files if (pages / f).exists()] or [pages], n_process=args.jobs
+        ).graph
         predicted.update(predictions_from_graph(graph, wanted))
 
     summary = {}
@@ -332,7 +332,9 @@ def main() -> None:
             continue
         report = score(gold, predicted, ids)
         summary[which] = {
-            "builds_on": dict(zip(("precision", "recall", "f1"), report.links.scores(), strict=True)),
+            "builds_on": dict(
+                zip(("precision", "recall", "f1"), report.links.scores(), strict=True)
+            ),
             "introduces": dict(
                 zip(("precision", "recall", "f1"), report.introduces.scores(), strict=True)
             ),

@@ -77,6 +77,16 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 _RELATIVE = frozenset({"that", "which", "who"})
+# "combines linear prediction with recurrent neural networks": the first part need not be a
+# name for the second to be one.
+_UNNAMED_CONJUNCT = re.compile(
+    r"\s*(?:an?\s+|the\s+)?(?:[a-z][a-z-]*\s+){1,3}(?:with|and)\s+(?:an?\s+|the\s+)?"
+)
+_PERFECT = re.compile(r"\b(?:have|has|had)\s+(?:\w+\s+)?been\b|\bcan be\b|\bcould be\b", re.I)
+_PREPOSITION_FIRST = re.compile(
+    r"(?:like|unlike|in|for|with|from|of|on|to|by|as|among|over|than|via)\b", re.IGNORECASE
+)
+_PARTICIPLE_FIRST = re.compile(r"[A-Z][a-z]+ing\b|Based on\b|Built on\b|Inspired by\b")
 _OWN_COPULA = re.compile(
     r"\s*(?:our|the proposed|the resulting)\s+(?:[\w-]+\s+){0,4}?(?:model|network|method|system"
     r"|architecture|approach|framework|encoder|decoder)s?\s+(?:is|are)\s+(?:a|an|the)\s+",
@@ -115,7 +125,11 @@ _INTRO_ANYWHERE = re.compile(_INTRO_WORD, re.IGNORECASE)
 _APPOSED = re.compile(
     r"^(?:\s*,\s*(?:which|that)\s+(?:is|are)\s+|\s*,\s*|\s+(?:is|are|was|were)\s+)$"
 )
-_COPULA = re.compile(r"^(?:\s*,\s*(?:which is\s+)?|\s+(?:is|are|was)\s+)(?:a|an|the)\s+", re.I)
+_COPULA = re.compile(
+    r"^(?:\s+(?:architecture|model|network|method|framework|algorithm|system))?"
+    r"(?:\s*,\s*(?:which is\s+)?|\s+(?:is|are|was)\s+)(?:a|an|the)\s+",
+    re.I,
+)
 # After a copula's name, what shows the name heads the phrase (or modifies its head noun).
 _HEAD_END = re.compile(
     r"^(?:\s*(?:[,.;:()]|$)|\s+(?:model|network|architecture|encoder|decoder|layer|module|"
@@ -326,16 +340,23 @@ def _find_subject(s: _Sentence, start: int, cue_start: int, candidates: list, wo
     for mention in reversed(candidates):
         if mention.introduced:
             return mention, mention.end
+    own = [m.end() for m in words.own_work.finditer(head)]
+    own_noun = _OWN_NOUN.match(head)
+    own_end = start + (own[-1] if own else own_noun.end()) if own or own_noun else -1
     for mention in candidates:
         opening = s.text[start : mention.start]
         opening = opening.rsplit(",", 1)[-1].strip()  # "Unlike prior work, MusicGen ..."
-        # "Mixtral has ...", "The FooNet model uses ...": the name opens its clause.
-        if len(opening.split()) <= 2 and not words.own_work.search(opening):
+        # "Mixtral has ...", "The FooNet model uses ...": the name opens its clause; "Like
+        # other X architectures, our model uses ..." has the authors' model as subject.
+        if (
+            len(opening.split()) <= 2
+            and not words.own_work.search(opening)
+            and not _PREPOSITION_FIRST.match(opening)
+            and mention.end > own_end
+        ):
             return mention, mention.end
-    own = [m.end() for m in words.own_work.finditer(head)]
-    own_noun = _OWN_NOUN.match(head)
-    if own or own_noun:
-        return None, start + (own[-1] if own else own_noun.end())
+    if own_end >= 0:
+        return None, own_end
     stripped = head.strip(" ,")
     if _NEGATION.search(head):
         return _NOBODY, cue_start
@@ -343,6 +364,11 @@ def _find_subject(s: _Sentence, start: int, cue_start: int, candidates: list, wo
         return None, start
     if not stripped and (s.is_title or words.own_work.search(s.text, cue_start)):
         return None, start  # "Using Y, we ...", a title "Combining Y and Z for ..."
+    if not stripped and start == 0 and _PARTICIPLE_FIRST.match(s.text, cue_start):
+        # "Combining the model with MCMC, inference across scales is achieved": a sentence
+        # opening on a participle describes the method the abstract is about.
+        if not words.comparison.search(s.text):
+            return None, start
     return _NOBODY, cue_start
 
 
@@ -406,6 +432,7 @@ def _objects(s: _Sentence, after: int, cue: Cue, words: LineageWords) -> list[Me
             and (
                 _gap_ok(s.text[after : m.start], cue.adjacent, words)
                 or (cue.coordinated and _EXAMPLES_GAP.fullmatch(s.text, after, m.start))
+                or (cue.coordinated and _UNNAMED_CONJUNCT.fullmatch(s.text, after, m.start))
             )
         ),
         None,
@@ -419,7 +446,7 @@ def _objects(s: _Sentence, after: int, cue: Cue, words: LineageWords) -> list[Me
             if mention.start < found[-1].end:
                 continue
             gap = s.text[found[-1].end : mention.start]
-            separator = re.match(r"^\s*(?:,|and|or|with|as well as|/)+", gap)
+            separator = re.match(r"^\s*(?:,|and|or|with|as well as|followed by|/)+", gap)
             rest = gap[separator.end() :] if separator else ""
             if separator is None or not _np_gap(rest, words):
                 break
@@ -518,6 +545,11 @@ def _adjective_claims(
     if not parents:
         return []
     child = _owner(s, match.start(), words)
+    # "an improved ChIMP (iChIMP)": the name in brackets is what the phrase describes.
+    named = re.match(r"\s*\(", s.text[parents[0].end :])
+    if named:
+        at = parents[0].end + named.end()
+        child = next((m for m in s.mentions if m.start == at), child)
     if child is _NOBODY or not _parent_ok(parents[0], child, cue.link, s, words):
         return []
     return [_claim(child, parents[0], cue.link, s, cue.name)]
@@ -558,7 +590,14 @@ def _state_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWo
     start, _ = _clause_start(s.text, parent.start)
     head = s.text[start : parent.start]
     own = words.own_work.search(s.text) or s.is_note or s.is_title or _OPENED_ON_PAST.match(s.text)
-    if not own or words.comparison.search(head) or _NEGATION.search(head):
+    if not own and cue.form == "passive":
+        # "A convolutional neural network is used to ...": in an abstract, a passive
+        # sentence in the present that opens on the name describes the method; "have been
+        # widely used" is background.
+        opening = head.strip(" ,").lower()
+        own = opening in ("", "a", "an", "the") and not _PERFECT.search(s.text)
+    gap = s.text[parent.end : match.start()]
+    if not own or words.comparison.search(head + gap) or _NEGATION.search(head + gap):
         return []
     claims = []
     if _parent_ok(parent, None, cue.link, s, words):
@@ -666,6 +705,38 @@ def _title_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
     return claims
 
 
+_INTRO_OBJECT = re.compile(
+    r"\b(?:we|this (?:paper|work|article|study)|the authors|here)\s+(?:first\s+|also\s+|further\s+)?"
+    r"(?:propose|proposes|present|presents|introduce|introduces|develop|develops|design|designs"
+    r"|describe|describes|build|builds|devise|devises|construct|constructs|put forth|offer|offers)"
+    r"\s+(?:(?:a|an|the|two|three|our)\s+)?",
+    re.IGNORECASE,
+)
+_NP_END = re.compile(
+    r"[,.;:()]|\b(?:for|to|that|which|where|whose|with|based|using|via|in|on|of|by|from|as|is|are"
+    r"|called|named|dubbed|termed|who|when|while|through|and then)\b",
+    re.IGNORECASE,
+)
+
+
+def _intro_object_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
+    """Names inside the phrase the authors introduce: "we propose a neural
+    sequence-to-sequence TTS model", "a simple projected gradient descent method"; the new
+    thing uses them (extends the one that heads the phrase)."""
+    claims = []
+    for cue in _INTRO_OBJECT.finditer(s.text):
+        end = _NP_END.search(s.text, cue.end())
+        limit = end.start() if end else len(s.text)
+        inside = [m for m in s.mentions if cue.end() <= m.start and m.end <= limit]
+        for mention in inside:
+            if mention.introduced or not _parent_ok(mention, None, "uses", s, words):
+                continue
+            rest = s.text[mention.end : limit].strip()
+            kind = "extends" if not rest else "uses"
+            claims.append(_claim(None, mention, kind, s, "we propose a Y-based Z"))
+    return claims
+
+
 def _sentence_claims(s: _Sentence) -> list[Claim]:
     words = load_lineage_words()
     claims: list[Claim] = []
@@ -684,6 +755,7 @@ def _sentence_claims(s: _Sentence) -> list[Claim]:
                 claims += _state_claims(s, cue, match, words)
     claims += _copula_claims(s, words)
     claims += _title_claims(s, words)
+    claims += _intro_object_claims(s, words)
     unique: dict[tuple, Claim] = {}
     for claim in claims:
         key = (

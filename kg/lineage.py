@@ -61,6 +61,8 @@ def _years(corpus: Corpus) -> dict[str, int]:
     return years
 
 
+#: A head shorter than this is a fragment, not a name ("ID", "AI").
+MIN_HEAD_CHARS = 3
 _VERSION_SUFFIX = re.compile(r"[ -]?v?\d+(?:\.\d+)*[a-z]?$")
 
 
@@ -81,14 +83,22 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
     (True, False)
     >>> _contained_name("Absolute Zero", "ZeRO"), _contained_name("RoBERTa", "BERT")
     (False, False)
+    >>> _contained_name("non-autoregressive generation", "autoregressive generation")
+    False
     """
     child = child_label.strip()
     parent = parent_label.strip()
     if len(parent) >= len(child) or not parent:
         return False
+    if len(parent) < MIN_HEAD_CHARS:
+        return False  # "re-ID" is not an "ID"
     singular = child[:-1] if child.endswith("s") and not parent.endswith("s") else child
     for name in (child, singular):
         if len(name) > len(parent) and name.endswith(parent) and name[-len(parent) - 1] in " -":
+            prefix = name[: -len(parent) - 1]
+            # "SG-DQN" names a DQN; "non-autoregressive generation", "re-ranking" are words.
+            if name[-len(parent) - 1] == "-" and not re.search(r"[A-Z0-9]", prefix):
+                return False
             return True
     rest = child[len(parent) :]
     return child.startswith(parent) and bool(rest) and _VERSION_SUFFIX.fullmatch(rest) is not None
@@ -161,8 +171,13 @@ def add_lineage(corpus: Corpus) -> Corpus:
     for link in other:
         if link.relation == "introduces":
             introduced_by[link.parent].append(link)
+    named_by: dict[str, set[str]] = defaultdict(set)
+    for link in other:
+        named_by[link.child].add(link.parent)
     for link in _named_after(concepts, introduced_by):
-        try_add(link)
+        # The name implies the link when the entry names the parent too (docs/annotation.md).
+        if any(link.parent in named_by[i.child] for i in introduced_by[link.child]):
+            try_add(link)
 
     # Papers build on the papers that introduced what they, or their concepts, build on.
     paper_links: dict[tuple[str, str], Link] = {}

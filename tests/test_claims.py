@@ -24,7 +24,10 @@ CLAIMS = [
     (["We propose ZorbRL, a GRPO-based method for reasoning."], ("ZorbRL", "GRPO")),
     (["We introduce ZorbNet, a BERT-like encoder for code."], ("ZorbNet", "BERT")),
     (["We propose a Transformer-style architecture for tabular data."], (PAPER, "Transformer")),
-    (["Here we propose a novel GAN-based approach to deblur images."], (PAPER, "generative adversarial networks")),
+    (
+        ["Here we propose a novel GAN-based approach to deblur images."],
+        (PAPER, "generative adversarial networks"),
+    ),
     # Verbs of use, with the authors or the artifact as subject.
     (["We use a pretrained ResNet to encode the frames."], (PAPER, "ResNet")),
     (["We introduce ZorbNet. We adopt PPO to train the policy."], ("ZorbNet", "PPO")),

@@ -113,7 +113,7 @@ def test_sentences_without_lineage(nlp, text):
 def test_name_containing_another_is_inferred_and_marked(nlp):
     edges = lineage_of(
         nlp,
-        entry("We introduce Code ZorbNet for code."),
+        entry("We introduce Code ZorbNet for code; it needs less memory than ZorbNet."),
         entry("We introduce ZorbNet, an open model.", file="u.txt"),
     )
     assert ("Code ZorbNet", "extends", "ZorbNet", True) in edges
