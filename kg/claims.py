@@ -364,11 +364,11 @@ def _find_subject(s: _Sentence, start: int, cue_start: int, candidates: list, wo
         return None, start
     if not stripped and (s.is_title or words.own_work.search(s.text, cue_start)):
         return None, start  # "Using Y, we ...", a title "Combining Y and Z for ..."
-    if not stripped and start == 0 and _PARTICIPLE_FIRST.match(s.text, cue_start):
-        # "Combining the model with MCMC, inference across scales is achieved": a sentence
-        # opening on a participle describes the method the abstract is about.
-        if not words.comparison.search(s.text):
-            return None, start
+    # "Combining the model with MCMC, inference across scales is achieved": a sentence
+    # opening on a participle describes the method the abstract is about.
+    participle = not stripped and start == 0 and _PARTICIPLE_FIRST.match(s.text, cue_start)
+    if participle and not words.comparison.search(s.text):
+        return None, start
     return _NOBODY, cue_start
 
 
@@ -706,7 +706,8 @@ def _title_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
 
 
 _INTRO_OBJECT = re.compile(
-    r"\b(?:we|this (?:paper|work|article|study)|the authors|here)\s+(?:first\s+|also\s+|further\s+)?"
+    r"\b(?:we|this (?:paper|work|article|study)|the authors|here)\s+"
+    r"(?:first\s+|also\s+|further\s+)?"
     r"(?:propose|proposes|present|presents|introduce|introduces|develop|develops|design|designs"
     r"|describe|describes|build|builds|devise|devises|construct|constructs|put forth|offer|offers)"
     r"\s+(?:(?:a|an|the|two|three|our)\s+)?",

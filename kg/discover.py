@@ -89,7 +89,14 @@ _VERSION_AFTER = re.compile(rf"\s({_VERSION})\b(?![\w%.,/-]*\d)")
 _WORDS_BEFORE = re.compile(r"(?<![\w-])(?:([A-Za-z]+)\s)?([\w-]+)[\s-]$")
 _X_TO_Y = re.compile(r"[a-z0-9]+-to-[a-z0-9]+", re.IGNORECASE)
 _SENTENCE_GAP = re.compile(r"[.!?]\s+$")
-_LOWER_NAME = re.compile(r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)")
+# A lower-case name the cue introduces: one word before its appositive ("softpick, a
+# ..."), or two to four before an appositive or a relative ("topological attention, which").
+_LOWER_NAME = re.compile(
+    r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)"
+    r"|(?!(?:to|that|how|which|what|a|an|the|in|on|for|of|with|and|or|this|these|our|its|it|we"
+    r"|new|novel|using|use)\b)[a-z][\w-]*(?:\s+[a-z][\w-]*){1,3}"
+    r"(?=,\s+(?:a|an|the|which|that)\s)"
+)
 #: Words that may stand between an introduction cue and the name it introduces.
 SKIPPABLE_WORDS = frozenset(
     "a an the our its their two three several new novel first simple single open efficient "
@@ -105,7 +112,8 @@ _SKIP_BEFORE_NAME = re.compile(rf"(?:(?:{'|'.join(sorted(SKIPPABLE_WORDS))})\s+)
 _INTRO_VERB = (
     r"(?:introduc(?:e|es|ed)|propos(?:e|es|ed)|present(?:s|ed)?|releas(?:e|es|ed)"
     r"|develop(?:s|ed)?|describ(?:e|es|ed)|build|builds|built|design(?:s|ed)?|invent(?:s|ed)?"
-    r"|pioneer(?:s|ed)?|unveil(?:s|ed)?|creat(?:e|es|ed)|report the development of)"
+    r"|pioneer(?:s|ed)?|unveil(?:s|ed)?|creat(?:e|es|ed)|report the development of"
+    r"|put(?:s)? forth|contribut(?:e|es|ed))"
 )
 # Who introduces: the authors, the paper, or nobody (a summary or note opening on the verb).
 # Cue patterns scan whole paragraphs, so they run on lower-cased text: IGNORECASE makes an
@@ -117,10 +125,11 @@ _INTRO_CUE = re.compile(
 # Any introduction or naming word at all; the full cue patterns run only where one occurs.
 _INTRO_WORD = re.compile(
     r"\b(?:introduc|propos|present|releas|develop|describ|buil[dt]|design|invent|pioneer"
-    r"|unveil|creat|report the development)"
+    r"|unveil|creat|report the development|put forth|contribut)"
 )
 _CALLED_WORD = re.compile(
-    r"\b(?:called|dubbed|named|termed|coin|denoted|abbreviated|we (?:call|term|name|refer))"
+    r"\b(?:called|dubbed|named|termed|coin|denoted|abbreviated|we (?:call|term|name|refer)"
+    r"|hereafter|hereinafter|henceforth)"
 )
 # "often called X", "so-called X", "also named X" name something that exists already.
 _CALLED_CUE = re.compile(
@@ -128,7 +137,9 @@ _CALLED_CUE = re.compile(
     r"(?<!typically )(?<!so-)(?<!widely )"
     r"\b(?:called|dubbed|named|termed|coined|coining the term|(?:which|that) we (?:call|term|name)"
     r"|we (?:call|term|name|dub)(?: it| them| this)?|denoted as|denoted|abbreviated as"
-    r"|(?:which |that )?we refer to(?: it| them| this| (?:the|our|this) [a-z]+)? as)"
+    r"|(?:which |that )?we refer to(?: it| them| this| (?:the|our|this) [a-z]+)? as"
+    r"|referred to (?:hereafter |hereinafter |henceforth )as"
+    r"|(?:hereafter|hereinafter) (?:referred to as|called))"
     r"(?:\s*,)?\s+[\"“'‘]?"
 )
 # "We call the resulting model-based method PPS": the name comes after a description.
@@ -141,8 +152,8 @@ _TITLE_VERB = re.compile(
     r"|Reduces|Boosts|Helps|Works|Yields)\b"
 )
 _SUBJECT_VERB = re.compile(
-    r"\s+(?:introduces|proposes|presents|reformulates|advances|is an?|extends|adapts"
-    r"|establishes|pioneered|introduced|demonstrates|shows)\b"
+    r"\s+(?:introduces|proposes|presents|reformulates|advances|extends|adapts"
+    r"|establishes|pioneered|introduced)\b"
 )
 _APPOSED_NAME = re.compile(
     rf"(?:a|an|the)\s+[a-z][\w -]{{0,60}}?,\s+"
@@ -150,6 +161,31 @@ _APPOSED_NAME = re.compile(
     rf"(?:\s+{_VERSION})?)(?=\s*[,.;(]|\s+(?:that|which|with)\b)"
 )
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
+_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s", re.IGNORECASE)
+_NAMELY = re.compile(r",?\s*\bnamely\s+")
+_EXISTING = re.compile(r"\b(?:existing|previous|prior|popular|standard|state-of-the-art|baseline)")
+# "The proposed method, human checkpoint replay, consists ...".
+_PROPOSED_APPOSED = re.compile(
+    r"\b(?:[Tt]he|[Oo]ur) (?:proposed|new|novel) (?:method|model|approach|framework|algorithm"
+    r"|architecture|network|system|technique|scheme|strategy|module|loss)s?,\s+"
+    r"([A-Za-z][\w-]*(?:\s+[\w-]+){0,4}?),"
+)
+# "A novel dataset SNLI-VE ...", "a new loss Foo-Loss".
+_NOVEL_NAMED = re.compile(
+    r"\b(?:[Aa]n?)\s+(?:novel|new)\s+(?:[a-z-]+\s+){0,2}?(?:framework|model|method|approach"
+    r"|algorithm|architecture|network|system|benchmark|dataset|technique|corpus|quantizer|loss"
+    r"|metric|module|layer|optimizer|agent|environment|simulator|toolkit|library)\s+"
+    r"([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)"
+)
+# Before an acronym's long form: what makes it the entry's own, and what makes it used.
+_OWNED_BEFORE = re.compile(
+    r"\b(?:our|the proposed|our proposed|the resulting|an? (?:novel|new|improved))\s+"
+    r"(?:[\w-]+\s+){0,2}$"
+)
+_USED_BEFORE = re.compile(
+    r"\b(?:based on|using|use|uses|with|via|of|from|by|than|such as|like|including|e\.g\.|on|to|"
+    r"and|or|in)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}$"
+)
 #: Words after a name that do not make it a modifier of a noun ("a Transformer that ...").
 _NOT_NOUNS = frozenset(
     "that which who with for to and or in on of is are was were by from as at via using "
@@ -355,6 +391,8 @@ class Discover:
             candidate = _TITLE_NAME.match(text, offset) or _LOWER_NAME.match(text, offset)
             if candidate and self._modifier_only(text, cue.end(), offset, candidate.group(0)):
                 continue  # "we propose a new SVM training problem": SVM only describes it
+            if candidate and _USED_AS.match(text, candidate.end()):
+                continue  # "we introduce SCP as a general framework": an existing thing, used
             if candidate:
                 self._add_named(doc, text, offset, candidate.group(0), found)
                 continue
@@ -363,6 +401,19 @@ class Discover:
             apposed = _APPOSED_NAME.match(text, cue.end())
             if apposed:
                 self._add_named(doc, text, apposed.start(1), apposed.group(1), found)
+        for match in _NAMELY.finditer(text):
+            # "we propose a strategy, namely Self-Involvement Ranker (SIR)", not "existing
+            # algorithms, namely PILCO".
+            start = max(text.rfind(". ", 0, match.start()), 0)
+            before = lower[start : match.start()]
+            if _INTRO_CUE.search(before) and not _EXISTING.search(before):
+                name = _TITLE_NAME.match(text, match.end()) or _NAME_WORD.match(text, match.end())
+                if name:
+                    self._add_named(doc, text, match.end(), name.group(0), found)
+        for pattern in (_PROPOSED_APPOSED, _NOVEL_NAMED):
+            for match in pattern.finditer(text):
+                self._add_named(doc, text, match.start(1), match.group(1), found)
+        self._introduced_acronyms(doc, text, lower, found)
         subject = _TITLE_NAME.match(text) or _NAME_WORD.match(text)
         if subject and _SUBJECT_VERB.match(text, subject.end(0)):
             self._add_named(doc, text, 0, subject.group(0), found)
@@ -389,6 +440,27 @@ class Discover:
                 subtitle = self.lists.appositive.match(", " + head.group(2))
                 kind = self.lists.kind_nouns[subtitle.group(1).lower()] if subtitle else None
                 self._add_named(doc, text, 0, name, found, kind=kind)
+
+    def _introduced_acronyms(
+        self, doc: Doc, text: str, lower: str, found: dict[str, list[Span]]
+    ) -> None:
+        """An acronym the entry defines for its own thing: after "our", "the proposed", "the
+        resulting", "a novel", or in a sentence that introduces something, unless the long
+        form is a known name or follows "based on", "using", "of" ... (then it is what the
+        new thing uses); and any acronym a title defines."""
+        is_title = len(text) <= MAX_TITLE_CHARS and not re.search(r"[.!?]\s", text.rstrip())
+        for short, long in zip(found[GROUP_ACRONYM], found[GROUP_LONG], strict=True):
+            if self.vocabulary.lookup(long.text) or self.vocabulary.lookup(short.text):
+                continue
+            start = max(text.rfind(". ", 0, long.start_char), 0)
+            before = lower[start : long.start_char]
+            owned = _OWNED_BEFORE.search(before) is not None
+            cued = _INTRO_CUE.search(before) is not None and not _USED_BEFORE.search(before)
+            if owned or cued or is_title:
+                found[GROUP_NAMED] += [
+                    Span(doc, long.start, long.end, label=long.label_),
+                    Span(doc, short.start, short.end, label=short.label_),
+                ]
 
     def _modifier_only(self, text: str, cue_end: int, offset: int, name: str) -> bool:
         """A known name after "a" / "an" that a lower-case noun follows modifies that noun:

@@ -97,9 +97,7 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
         if len(name) > len(parent) and name.endswith(parent) and name[-len(parent) - 1] in " -":
             prefix = name[: -len(parent) - 1]
             # "SG-DQN" names a DQN; "non-autoregressive generation", "re-ranking" are words.
-            if name[-len(parent) - 1] == "-" and not re.search(r"[A-Z0-9]", prefix):
-                return False
-            return True
+            return name[-len(parent) - 1] != "-" or re.search(r"[A-Z0-9]", prefix) is not None
     rest = child[len(parent) :]
     return child.startswith(parent) and bool(rest) and _VERSION_SUFFIX.fullmatch(rest) is not None
 

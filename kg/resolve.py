@@ -188,7 +188,9 @@ def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[st
 
 def key_of(mention: Mention, keys: dict[str, str]) -> str:
     """The concept key of one mention, given :func:`concept_keys`."""
-    return keys[_node(mention)]
+    node = _node(mention)
+    # A known acronym the entry defines otherwise was registered under its definition.
+    return keys.get(node) or keys.get(f"n:{name_key(mention.text)}") or name_key(mention.text)
 
 
 @dataclass
