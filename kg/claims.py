@@ -501,7 +501,7 @@ def _verb_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWor
         return []
     parents = _objects(s, match.end(), cue, words)
     if cue.named:
-        parents = [p for p in parents if any(ch.isupper() for ch in p.text)]
+        parents = [p for p in parents if _is_proper(p)]
     if not parents:
         return []
     child = _subject(s, match.start(), match.end(), words)
@@ -530,6 +530,12 @@ def _then_claims(s: _Sentence, after: int, child, cue: Cue, words: LineageWords)
         for parent in _objects(s, joint.end(), uses, words)
         if _parent_ok(parent, child, cue.then, s, words)
     ]
+
+
+def _is_proper(mention: Mention) -> bool:
+    """A proper name: with a capital, itself or its acronym ("distributed proximal policy
+    optimization (DPPO)")."""
+    return any(ch.isupper() for ch in mention.text + mention.long_form)
 
 
 def _adjective_claims(
@@ -714,8 +720,8 @@ _INTRO_OBJECT = re.compile(
     re.IGNORECASE,
 )
 _NP_END = re.compile(
-    r"[,.;:()]|\b(?:for|to|that|which|where|whose|with|based|using|via|in|on|of|by|from|as|is|are"
-    r"|called|named|dubbed|termed|who|when|while|through|and then)\b",
+    r"[,.;:()]|(?<![\w-])(?:for|to|that|which|where|whose|with|based|using|via|in|on|of|by|from|as|is|are"
+    r"|called|named|dubbed|termed|who|when|while|through|and then)(?![\w-])",
     re.IGNORECASE,
 )
 

@@ -213,6 +213,7 @@ class DiscoveryLists:
     not_names: frozenset[str]
     task_head: re.Pattern[str]
     task_modalities: frozenset[str]
+    use_cue: re.Pattern[str]
 
 
 @functools.cache
@@ -250,6 +251,11 @@ def load_discovery_lists() -> DiscoveryLists:
         # Matched on lower-cased text: IGNORECASE makes this alternation four times slower.
         task_head=re.compile(rf"\b(?:{heads})\b"),
         task_modalities=frozenset(m.lower() for m in data["task_modalities"]),
+        # Matched on lower-cased text, like the task heads.
+        use_cue=re.compile(
+            rf"\b(?:{'|'.join(sorted(map(re.escape, data['use_cues']), key=len, reverse=True))})"
+            r"\s+(?:the\s+|a\s+|an\s+)?"
+        ),
     )
 
 
@@ -295,6 +301,7 @@ class Discover:
         self._shapes(doc, text, found)
         self._introductions(doc, text, found)
         self._context(doc, text, found)
+        self._used_names(doc, text, found)
         # Task heads are few and modalities many: find a head, then look at the word before.
         for head in self.lists.task_head.finditer(_lowered(text)):
             before = _WORDS_BEFORE.search(text, max(0, head.start() - 40), head.start())
@@ -384,7 +391,7 @@ class Discover:
             kind_noun = _KIND_NOUN_BEFORE_NAME.match(text, offset)
             if kind_noun:
                 offset = kind_noun.end()  # "we propose a novel framework SBS (...)"
-            if lower.startswith("we ", cue.start()) or lower.startswith("which we", cue.start()):
+            if re.match(r"(?:which |that )?we (?:call|term|name|dub|refer)", lower[cue.start() :]):
                 described = _NAMING_DESCRIPTION.match(text, cue.end())
                 if described and _is_name_shaped(text[described.end() :].split(" ", 1)[0]):
                     offset = described.end()
@@ -485,6 +492,9 @@ class Discover:
         name = _trim_name(name)
         if not name or not self._could_be_name(name):
             return
+        first, _, rest = name.partition(" ")
+        if rest and re.search(r"-[a-z]+$", first) and self.vocabulary.lookup(rest):
+            return  # "an OOD-resistant Prototypical Network" describes a kind of a known name
         # "which we call Pathways Language Model PaLM": the known name at the end is the name.
         words = name.split()
         if len(words) > 2 and self.vocabulary.lookup(words[-1]):
@@ -496,6 +506,19 @@ class Discover:
             end = start + len(sized.group(1))
         kind = kind or self._kind_around(text, start, end)
         _add(doc, found[GROUP_NAMED], start, end, kind.upper())
+
+    def _used_names(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        """Capitalised phrases right after a word of use name techniques: "uses Constraint
+        Programming", "based on Dynamic Time Warping"."""
+        for cue in self.lists.use_cue.finditer(_lowered(text)):
+            name = _TITLE_NAME.match(text, cue.end())
+            if name is None or " " not in name.group(0).strip():
+                continue  # one capitalised word could open anything; shaped words are found
+            phrase = _trim_name(name.group(0))
+            if phrase and self._could_be_name(phrase) and not self.vocabulary.lookup(phrase):
+                end = cue.end() + len(phrase)
+                kind = self._kind_from_ending(phrase) or "method"
+                _add(doc, found[GROUP_CONTEXT], cue.end(), end, kind.upper())
 
     def _context(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
         for match in _CAPITALISED_RUN.finditer(text):

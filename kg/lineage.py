@@ -88,6 +88,10 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
     """
     child = child_label.strip()
     parent = parent_label.strip()
+    if " " in parent:
+        # Case tells names apart within a word (ZeRO, Zero), not across a phrase ("Fusion
+        # Hidden Markov Model" is a hidden Markov model).
+        child, parent = child.lower(), parent.lower()
     if len(parent) >= len(child) or not parent:
         return False
     if len(parent) < MIN_HEAD_CHARS:
