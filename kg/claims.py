@@ -47,9 +47,10 @@ from dataclasses import dataclass, replace
 from importlib import resources
 
 from kg.model import Claim, ExtractedEntry, Mention
+from kg.scoring import LineageModel, load_model
 from kg.vocab import name_key
 
-__all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "read_claims"]
+__all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "pair_features", "read_claims"]
 
 #: Words allowed between a non-adjacent cue and its parent ("based on the original Y").
 MAX_GAP_WORDS = 4
@@ -797,6 +798,16 @@ def read_claims(extracted: ExtractedEntry) -> ExtractedEntry:
     >>> (claim.child.text, claim.link, claim.parent.text)
     ('Mixtral', 'extends', 'Mistral 7B')
     """
+    sentences = _sentences(extracted)
+    claims = [claim for s in sentences for claim in _sentence_claims(s)]
+    model = load_model()
+    if model is not None:
+        claims = _scored(sentences, claims, model)
+    return replace(extracted, claims=tuple(claims))
+
+
+def _sentences(extracted: ExtractedEntry) -> list[_Sentence]:
+    """The entry's sentences with their mentions, in page order."""
     entry = extracted.entry
     by_sentence: dict[tuple[str, str], list[Mention]] = defaultdict(list)
     for mention in extracted.mentions:
@@ -804,20 +815,123 @@ def read_claims(extracted: ExtractedEntry) -> ExtractedEntry:
     focal = next((m for m in extracted.mentions if m.introduced and m.kind in _CHILD_KINDS), None)
     title_source = f"{entry.file}:{entry.title_line}" if entry.title else ""
     roles = {f"{entry.file}:{p.line}": p.role for p in entry.paragraphs}
-    claims: list[Claim] = []
-    recent: dict[str, Mention] = {}
+    sentences = []
+    recent: Mention | None = None
     for (source, sentence), mentions in by_sentence.items():
         introduced = [m for m in mentions if m.introduced and m.kind in _CHILD_KINDS]
-        if introduced:
-            recent["entry"] = introduced[-1]
-        s = _Sentence(
-            text=sentence,
-            mentions=tuple(sorted(mentions, key=lambda m: m.start)),
-            source=source,
-            is_title=source == title_source,
-            is_note=roles.get(source) in _NOTE_ROLES,
-            focal_kind=focal.kind if focal else "",
-            recent=recent.get("entry"),
+        recent = introduced[-1] if introduced else recent
+        sentences.append(
+            _Sentence(
+                text=sentence,
+                mentions=tuple(sorted(mentions, key=lambda m: m.start)),
+                source=source,
+                is_title=source == title_source,
+                is_note=roles.get(source) in _NOTE_ROLES,
+                focal_kind=focal.kind if focal else "",
+                recent=recent,
+            )
         )
-        claims += _sentence_claims(s)
-    return replace(extracted, claims=tuple(claims))
+    return sentences
+
+
+def pair_features(extracted: ExtractedEntry) -> dict[str, tuple[frozenset[str], Claim]]:
+    """For every name the entry's own work might build on, what the text around it says.
+
+    Returns ``{name_key(parent): (features, claim)}``: the features of all its mentions (the
+    rule cues that fire on it, the words before it, whether its sentence is the authors'
+    own, a comparison, the title ...), and the claim to make if the pair is taken (the
+    rules' own claim when one fired, else a "uses" claim on its first mention in a sentence
+    about the authors' work). Used by the learned scorer (:mod:`kg.scoring`).
+    """
+    sentences = _sentences(extracted)
+    return _pair_features(sentences, [c for s in sentences for c in _sentence_claims(s)])
+
+
+def _pair_features(
+    sentences: list[_Sentence], claims: list[Claim]
+) -> dict[str, tuple[frozenset[str], Claim]]:
+    words = load_lineage_words()
+    fired: dict[str, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        if claim.parent is not None and claim.child is None:
+            fired[name_key(claim.parent.text)].append(claim)
+    named_children = {
+        name_key(c.parent.text) for c in claims if c.child is not None and c.parent is not None
+    }
+    title_keys = {name_key(m.text) for s in sentences if s.is_title for m in s.mentions}
+    counts: dict[str, int] = defaultdict(int)
+    for s in sentences:
+        for m in s.mentions:
+            counts[name_key(m.text)] += 1
+    introduces = any(m.introduced for s in sentences for m in s.mentions)
+    result: dict[str, tuple[set[str], Claim | None, bool]] = {}
+    for index, s in enumerate(sentences):
+        own_sentence = bool(words.own_work.search(s.text)) or s.is_title or s.is_note
+        intro = _INTRO_OBJECT.search(s.text)
+        for m in s.mentions:
+            if m.introduced or not _parent_ok(m, None, "uses", s, words):
+                continue
+            key = name_key(m.text)
+            features, claim, own = result.get(key, (set(), None, False))
+            start, _ = _clause_start(s.text, m.start)
+            before = s.text[start : m.start]
+            tokens = _words(s.text[: m.start])[-4:]
+            after = _words(s.text[m.end :])[:2]
+            features |= {f"w-{len(tokens) - i}:{t}" for i, t in enumerate(tokens)}
+            features |= {f"b:{t}" for t in _words(before)[-8:]}
+            features |= {f"a+{i + 1}:{t}" for i, t in enumerate(after)}
+            features |= {f"kind:{m.kind}", f"origin:{m.origin}"}
+            if own_sentence:
+                features.add("own_sentence")
+            if words.own_work.search(before):
+                features.add("own_clause")
+            if words.comparison.search(before):
+                features.add("comparison_clause")
+            if _NEGATION.search(before):
+                features.add("negation_clause")
+            if intro and intro.end() <= m.start:
+                features.add("after_intro_cue")
+            if s.is_title:
+                features.add("in_title_sentence")
+            if index <= 1:
+                features.add("opening_sentence")
+            if m.long_form:
+                features.add("defined_acronym")
+            if claim is None and own_sentence:
+                claim, own = _claim(None, m, "uses", s, "scored"), True
+            elif claim is None:
+                claim = _claim(None, m, "uses", s, "scored")
+            result[key] = (features, claim, own)
+    out = {}
+    for key, (features, claim, _) in result.items():
+        features = set(features)
+        for rule in fired.get(key, []):
+            features |= {f"cue:{rule.cue}", f"link:{rule.link}"}
+        if key in fired:
+            features.add("rule_fired")
+            claim = fired[key][0]
+        if key in named_children:
+            features.add("named_child_claim")
+        if key in title_keys:
+            features.add("in_title")
+        features.add(f"count:{min(counts[key], 3)}")
+        if introduces:
+            features.add("entry_introduces")
+        out[key] = (frozenset(features), claim)
+    return out
+
+
+def _scored(sentences: list[_Sentence], claims: list[Claim], model: LineageModel) -> list[Claim]:
+    """The rules' claims about named children, and the focal artifact's claims the model
+    takes."""
+    kept = [c for c in claims if c.child is not None or c.parent is None]
+    for features, claim in _pair_features(sentences, claims).values():
+        if model.accepts(features):
+            kept += [
+                c
+                for c in claims
+                if c.child is None
+                and c.parent is not None
+                and name_key(c.parent.text) == name_key(claim.parent.text)
+            ] or [claim]
+    return kept

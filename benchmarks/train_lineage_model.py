@@ -1,0 +1,161 @@
+"""Fit the lineage scorer (``kg/data/lineage_model.json``) on the tuning half of the answer key.
+
+For every entry of the tuning half (``tests/data/lineage/``: only ``set == "tune"``), each
+name the entry's own work might build on becomes one example, with the features
+:func:`kg.claims.pair_features` gives it; it is positive when the answer key has a link from
+the entry's own work (``PAPER`` or a name the entry introduces) to that name. A logistic
+model is fitted with L2 regularisation by gradient descent (NumPy, no other dependency), the
+threshold is chosen by 5-fold cross-validation on the tuning half (the highest F1 among
+thresholds whose precision is at least ``--min-precision``), and the weights are written.
+The test half is never read.
+
+Run:  python benchmarks/train_lineage_model.py [--min-precision 0.85] [--out PATH] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.claims import pair_features  # noqa: E402
+from kg.extract import build_pipeline, extract_entries  # noqa: E402
+from kg.pipeline import segment_paths  # noqa: E402
+from kg.vocab import name_key  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "lineage"
+PWC = ROOT.parent / "shared" / "corpora" / "pwc-dev"
+OUT = ROOT / "kg" / "data" / "lineage_model.json"
+L2 = 0.5
+MIN_COUNT = 3
+STEPS = 3000
+RATE = 0.5
+FOLDS = 5
+SEED = 9
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+
+
+def examples(corpus: Path) -> list[tuple[str, frozenset[str], int]]:
+    """(entry id, features, label) for every candidate pair of the tuning half."""
+    rows = [r for r in read_jsonl(DATA / "sample.jsonl") if r["set"] == "tune"]
+    gold = {g["id"]: g for g in read_jsonl(DATA / "gold.jsonl")}
+    pages, _ = segment_paths([corpus / f for f in sorted({r["file"] for r in rows})])
+    entries = [e for page in pages for e in page.entries]
+    wanted = []
+    for row in rows:
+        entry = next(
+            (e for e in entries if e.file == row["file"] and e.start <= row["end"] <= e.end), None
+        )
+        if entry is not None and row["id"] in gold:
+            wanted.append((row["id"], entry))
+    found = []
+    nlp = build_pipeline()
+    for (entry_id, _), extracted in zip(wanted, extract_entries([e for _, e in wanted], nlp), strict=True):
+        record = gold[entry_id]
+        own = {"PAPER"} | {i["name"] for i in record.get("introduces", [])}
+        parents = {
+            name_key(n)
+            for link in record.get("builds_on", [])
+            if link["child"] in own
+            for n in (link["parent"], *link.get("parent_aliases", []))
+        }
+        for features, claim in pair_features(extracted).values():
+            keys = {name_key(claim.parent.text), name_key(claim.parent.long_form or "")}
+            found.append((entry_id, features, int(bool(keys & parents))))
+    return found
+
+
+def feature_index(rows, min_count: int) -> dict[str, int]:
+    """Features seen in at least ``min_count`` examples (rarer ones only overfit)."""
+    counts: dict[str, int] = {}
+    for features, _ in rows:
+        for f in features:
+            counts[f] = counts.get(f, 0) + 1
+    kept = sorted(f for f, n in counts.items() if n >= min_count)
+    return {f: i for i, f in enumerate(kept)}
+
+
+def fit(
+    rows: list[tuple[frozenset[str], int]], index: dict[str, int], l2: float = L2
+) -> tuple[numpy.ndarray, float]:
+    x = numpy.zeros((len(rows), len(index)))
+    for i, (features, _) in enumerate(rows):
+        for f in features:
+            if f in index:
+                x[i, index[f]] = 1.0
+    y = numpy.array([label for _, label in rows], dtype=float)
+    w, b = numpy.zeros(len(index)), 0.0
+    for _ in range(STEPS):
+        p = 1.0 / (1.0 + numpy.exp(-(x @ w + b)))
+        gradient = x.T @ (p - y) / len(y) + l2 * w / len(y)
+        w -= RATE * gradient
+        b -= RATE * float(numpy.mean(p - y))
+    return w, b
+
+
+def probabilities(rows, index, w, b) -> list[float]:
+    out = []
+    for features, _ in rows:
+        score = b + sum(w[index[f]] for f in features if f in index)
+        out.append(1.0 / (1.0 + numpy.exp(-score)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--min-precision", type=float, default=0.85)
+    parser.add_argument("--corpus", type=Path, default=PWC)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    parser.add_argument("--l2", type=float, default=L2, help="L2 penalty")
+    parser.add_argument("--min-count", type=int, default=MIN_COUNT, help="rarest feature kept")
+    args = parser.parse_args()
+    data = examples(args.corpus)
+    ids = sorted({entry_id for entry_id, _, _ in data})
+    random.Random(SEED).shuffle(ids)
+    fold_of = {entry_id: i % FOLDS for i, entry_id in enumerate(ids)}
+    scored: list[tuple[float, int]] = []
+    for fold in range(FOLDS):
+        train = [(f, y) for e, f, y in data if fold_of[e] != fold]
+        held = [(f, y) for e, f, y in data if fold_of[e] == fold]
+        index = feature_index(train, args.min_count)
+        w, b = fit(train, index, args.l2)
+        scored += list(zip(probabilities(held, index, w, b), [y for _, y in held], strict=True))
+    positives = sum(y for _, y in scored)
+    print(f"{len(data)} candidate pairs, {positives} positive, {len(ids)} entries")
+    print(f"{'threshold':>9} {'P':>6} {'R':>6} {'F1':>6}  (5-fold cross-validation, tuning half)")
+    best = (0.0, 0.5)
+    for threshold in [t / 20 for t in range(2, 20)]:
+        tp = sum(1 for p, y in scored if p >= threshold and y)
+        fp = sum(1 for p, y in scored if p >= threshold and not y)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / positives if positives else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"{threshold:9.2f} {precision:6.2f} {recall:6.2f} {f1:6.2f}")
+        if precision >= args.min_precision and f1 > best[0]:
+            best = (f1, threshold)
+    everything = [(f, y) for _, f, y in data]
+    index = feature_index(everything, args.min_count)
+    w, b = fit(everything, index, args.l2)
+    weights = {f: round(float(w[i]), 4) for f, i in index.items() if abs(w[i]) >= 0.01}
+    print(f"chosen threshold {best[1]:.2f}; {len(weights)} features kept")
+    for f, value in sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:20]:
+        print(f"  {value:+.2f} {f}")
+    if not args.dry_run:
+        model = {"bias": round(b, 4), "threshold": best[1], "weights": dict(sorted(weights.items()))}
+        args.out.write_text(json.dumps(model, indent=0) + "\n", "utf-8")
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
