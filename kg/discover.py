@@ -510,6 +510,8 @@ class Discover:
     def _used_names(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
         """Capitalised phrases right after a word of use name techniques: "uses Constraint
         Programming", "based on Dynamic Time Warping"."""
+        if _title_case(text):
+            return  # in a title every word is capitalised, so a capital says nothing
         for cue in self.lists.use_cue.finditer(_lowered(text)):
             name = _TITLE_NAME.match(text, cue.end())
             if name is None or " " not in name.group(0).strip():
@@ -598,6 +600,12 @@ class Discover:
         if before:
             return self.lists.kind_nouns[before.group(1).lower()]
         return self._kind_from_ending(name) or "model"
+
+
+def _title_case(text: str) -> bool:
+    """Most longer words capitalised: a title, not a sentence."""
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*", text) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _lowered(text: str) -> str:
