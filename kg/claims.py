@@ -316,7 +316,9 @@ def _subject(s: _Sentence, cue_start: int, cue_end: int, words: LineageWords):
     start, opener = _clause_start(s.text, cue_start)
     head = s.text[start:cue_start]
     candidates = [
-        m for m in s.mentions if start <= m.start and m.end <= cue_start and m.kind in _CHILD_KINDS
+        m
+        for m in s.mentions
+        if start <= m.start and m.end <= cue_start and _can_be_child(m, s, words)
     ]
     if opener in _RELATIVE and not candidates and len(_words(head)) <= MAX_RELATIVE_WORDS:
         # "X, which uses Y instead of Z"; in "a model that predicts tokens derived from Y"
@@ -410,7 +412,7 @@ def _owner(s: _Sentence, phrase_start: int, words: LineageWords):
     before = s.text[clause_start:start]
     if _NEGATION.search(before) or words.comparison.search(before + phrase):
         return _NOBODY
-    named = [m for m in s.mentions if m.end <= start and m.kind in _CHILD_KINDS]
+    named = [m for m in s.mentions if m.end <= start and _can_be_child(m, s, words)]
     if named and _APPOSED.match(s.text[named[-1].end : start]):
         return named[-1]  # "X, a Y-based model", "X is a Y-based model"
     if _INTRO_BEFORE.search(before):
@@ -468,15 +470,33 @@ def _named_object(s: _Sentence, first: Mention) -> Mention | None:
     return None
 
 
+def _can_be_child(mention: Mention, s: _Sentence, words: LineageWords) -> bool:
+    """Whether a mention can be the child of a claim: an artifact the entry introduces, or a
+    proper name (with a capital) that is no paradigm or data type. A title speaks of the
+    paper, so there only its own name is a child; a lower-case technique opening a clause
+    ("pruning uses ADMM") states no artifact's lineage."""
+    if mention.kind not in _CHILD_KINDS:
+        return False
+    if mention.introduced:
+        return True
+    if s.is_title or _not_parent(mention, words):
+        return False
+    return any(ch.isupper() for ch in mention.text)
+
+
+def _not_parent(mention: Mention, words: LineageWords) -> bool:
+    """A paradigm, data type, domain or generic name (by spelling, acronym or vocabulary id)."""
+    names = (mention.text, mention.long_form, mention.key.replace("-", " "))
+    return any(name and name_key(name) in words.not_parents for name in names)
+
+
 def _parent_ok(
     parent: Mention, child: Mention | None, link: str, s: _Sentence, words: LineageWords
 ) -> bool:
-    if name_key(parent.text) in words.not_parents:
+    if _not_parent(parent, words):
         return False
     if words.evaluation_role.match(s.text, parent.end):
         return False  # "using GPT-3 as an example", "with BERT as a baseline"
-    if parent.long_form and name_key(parent.long_form) in words.not_parents:
-        return False
     if child is not None and name_key(child.text) == name_key(parent.text):
         return False
     if parent.kind in _PARENT_KINDS:
@@ -641,7 +661,7 @@ def _copula_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
         ):
             claims.append(_claim(None, parent, "extends", s, "X is a Y"))
     for index, child in enumerate(s.mentions):
-        if child.kind not in _CHILD_KINDS:
+        if not _can_be_child(child, s, words):
             continue
         article = _COPULA.match(s.text[child.end :])
         if article is None:

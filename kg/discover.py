@@ -495,6 +495,10 @@ class Discover:
         first, _, rest = name.partition(" ")
         if rest and re.search(r"-[a-z]+$", first) and self.vocabulary.lookup(rest):
             return  # "an OOD-resistant Prototypical Network" describes a kind of a known name
+        following = re.match(r"\s+([a-z][a-z-]*)", text[start + len(name) :])
+        adjective = following is not None and following.group(1) not in _NOT_NOUNS
+        if not rest and not _is_name_shaped(name) and adjective:
+            return  # "two Bayesian optimisation strategies": an adjective, not a name
         # "which we call Pathways Language Model PaLM": the known name at the end is the name.
         words = name.split()
         if len(words) > 2 and self.vocabulary.lookup(words[-1]):
