@@ -78,6 +78,7 @@ _NOUN_KINDS = {
     "corpus": "DATASET",
     "leaderboard": "BENCHMARK",
 }
+_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s", re.IGNORECASE)
 # "a GAN-based approach", "a Transformer-style model": the name describes what is introduced.
 _MODIFIER_AFTER = re.compile(
     r"[- ](?:based|style|like|inspired|powered|guided|driven|type)\b", re.I
@@ -349,7 +350,11 @@ def mentions_in_doc(
         sentence_start += len(raw) - len(raw.lstrip())
         sentence = raw.strip()
         following = doc[span.end] if span.end < len(doc) else None
-        modifier = _MODIFIER_AFTER.match(text, span.end_char) is not None
+        # "a GAN-based approach", "we introduce SCP as a framework": the name is not new.
+        modifier = (
+            _MODIFIER_AFTER.match(text, span.end_char) is not None
+            or _USED_AS.match(text, span.end_char) is not None
+        )
         introduced = not modifier and (
             any(n.start < span.end and span.start < n.end for n in named)
             or any(

@@ -229,3 +229,53 @@ def test_worker_processes_give_the_same_mentions_in_the_same_order(nlp):
         for m in x.mentions
     ]
     assert pooled == alone and len(alone) == 27
+
+
+def _introduced(nlp, text: str) -> set[str]:
+    entry = Entry("t.txt", 1, 1, paragraphs=(Paragraph(text, 1, "abstract"),))
+    return {m.text for m in next(extract_entries([entry], nlp)).mentions if m.introduced}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("We propose a novel framework SBS (Score-Before-Speaking) for dialogue.", "SBS"),
+        (
+            "The proposed method, human checkpoint replay, consists of two steps.",
+            "human checkpoint replay",
+        ),
+        ("In this paper, we propose a novel deep hashing network (DHN) for retrieval.", "DHN"),
+        ("A novel dataset FooQA-2 is proposed for visual entailment.", "FooQA-2"),
+        ("It can be represented as a network, referred to hereafter as ZorbIMP.", "ZorbIMP"),
+        (
+            "To this end, we propose topological attention, which attends to local features.",
+            "topological attention",
+        ),
+        (
+            "We propose a ranking strategy, namely Self-Involvement Ranker (SIR), for negatives.",
+            "SIR",
+        ),
+        (
+            "We introduce a new framework for search, Tree of Zorbs (ToZ), which generalizes it.",
+            "Tree of Zorbs",
+        ),
+    ],
+)
+def test_forms_of_introduction(nlp, text, name):
+    assert name in _introduced(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Then, we propose a new SVM training problem that aims to help detection.",
+        "First, we introduce SCP as a general framework for constructing label covers.",
+        "We propose an OOD-resistant Prototypical Network to tackle this task.",
+        "A crucial step, often called re-ranking, is to compute similarities.",
+        "SPARQL is a highly powerful query language for linked data.",
+        "Furthermore, we propose two Bayesian optimisation strategies for tuning.",
+        "It improves upon existing algorithms; namely Probabilistic Inference for Control (PILCO).",
+    ],
+)
+def test_what_is_not_an_introduction(nlp, text):
+    assert _introduced(nlp, text) == set()

@@ -213,3 +213,82 @@ def test_different_papers_on_one_page_never_merge(nlp):
     )
     graph = build_graph(resolve(extract_entries(page.entries, nlp), load_vocabulary()))
     assert sum(1 for _, k in graph.nodes(data="kind") if k == "paper") == 2
+
+
+def concepts_of(nlp, *entries: Entry) -> dict[str, set[str]]:
+    """{label: aliases} of every concept a build of the entries has."""
+    graph = build_graph(resolve(extract_entries(list(entries), nlp), load_vocabulary()))
+    return {
+        d["label"]: set(filter(None, d["aliases"].split("|")))
+        for _, d in graph.nodes(data=True)
+        if d["kind"] != "paper"
+    }
+
+
+def test_an_acronym_means_its_long_form_in_the_entry_that_defines_it(nlp):
+    concepts = concepts_of(
+        nlp,
+        entry("We propose zorbic rectification (ZR) for denoising. ZR is fast.", file="a.txt"),
+        entry("We study zebra ranking (ZR) for search. ZR helps.", file="b.txt"),
+    )
+    zorbic = next(c for label, c in concepts.items() if "zorbic" in label.lower())
+    zebra = next(c for label, c in concepts.items() if "zebra" in label.lower())
+    assert "ZR" in zorbic and "ZR" in zebra
+    assert not any("zebra" in a.lower() for a in zorbic)
+    assert not any("zorbic" in a.lower() for a in zebra)
+
+
+def test_an_undefined_acronym_joins_the_one_long_form_defined_for_it(nlp):
+    concepts = concepts_of(
+        nlp,
+        entry("We propose zorbic rectification (ZR) for denoising.", file="a.txt"),
+        entry("Our results improve on ZR by a wide margin.", file="b.txt"),
+    )
+    assert sum(1 for label in concepts if label in ("ZR", "zorbic rectification")) == 1
+
+
+def test_a_named_paper_listed_untitled_and_titled_on_two_pages_is_one_node(nlp):
+    untitled = entry(
+        "We introduce QuuxFormer, a sparse model for long inputs that routes tokens.",
+        file="a.txt",
+    )
+    titled = entry(
+        "Introduced routed experts with compressed caches.",
+        title="QuuxFormer: Routing for Long Inputs",
+        file="b.txt",
+    )
+    graph = build_graph(
+        add_lineage(resolve(extract_entries([untitled, titled], nlp), load_vocabulary()))
+    )
+    papers = [d for _, d in graph.nodes(data=True) if d["kind"] == "paper"]
+    assert len(papers) == 1 and papers[0]["label"] == "QuuxFormer"
+
+
+def test_a_name_many_entries_introduce_does_not_make_them_one_paper(nlp):
+    topics = ("speech", "protein folding", "chess engines", "radar echoes", "poetry meter")
+    entries = [
+        entry(
+            f"We introduce QuuxNorm for {topic}; it is evaluated on {topic} data.", file=f"{n}.txt"
+        )
+        for n, topic in enumerate(topics)
+    ]
+    graph = build_graph(resolve(extract_entries(entries, nlp), load_vocabulary()))
+    assert sum(1 for _, k in graph.nodes(data="kind") if k == "paper") == 5
+
+
+@pytest.mark.parametrize(
+    ("child", "parent", "inferred"),
+    [
+        ("SG-ZorbQN", "ZorbQN", True),  # the head is the parent's name
+        ("ZorbBench-2", "ZorbBench", True),  # a version of it
+        ("SWZ-bench", "SWZ", False),  # a fragment, not a parent
+        ("re-ZID", "ZID", False),  # a word prefix and a short head
+    ],
+)
+def test_names_imply_lineage_only_through_their_head(nlp, child, parent, inferred):
+    edges = lineage_of(
+        nlp,
+        entry(f"We introduce {child}, a model for maps; it is faster than {parent}."),
+        entry(f"We introduce {parent}, a model for maps.", file="u.txt"),
+    )
+    assert ((child, "extends", parent, True) in edges) is inferred
