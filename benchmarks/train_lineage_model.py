@@ -60,7 +60,8 @@ def examples(corpus: Path) -> list[tuple[str, frozenset[str], int]]:
             wanted.append((row["id"], entry))
     found = []
     nlp = build_pipeline()
-    for (entry_id, _), extracted in zip(wanted, extract_entries([e for _, e in wanted], nlp), strict=True):
+    extracted_entries = extract_entries([e for _, e in wanted], nlp)
+    for (entry_id, _), extracted in zip(wanted, extracted_entries, strict=True):
         record = gold[entry_id]
         own = {"PAPER"} | {i["name"] for i in record.get("introduces", [])}
         parents = {
@@ -152,7 +153,8 @@ def main() -> None:
     for f, value in sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:20]:
         print(f"  {value:+.2f} {f}")
     if not args.dry_run:
-        model = {"bias": round(b, 4), "threshold": best[1], "weights": dict(sorted(weights.items()))}
+        weights = dict(sorted(weights.items()))
+        model = {"bias": round(b, 4), "threshold": best[1], "weights": weights}
         args.out.write_text(json.dumps(model, indent=0) + "\n", "utf-8")
         print(f"wrote {args.out}")
 
