@@ -1,5 +1,5 @@
-"""Run the stages in order: read -> segment -> extract -> lineage claims -> resolve ->
-lineage DAG -> graph.
+"""Run the stages in order: read -> segment -> extract -> claims -> resolve -> lineage ->
+graph.
 
 Takes input paths; returns a :class:`BuildResult` with the graph and, per input file, what
 segmentation found and left out. It writes nothing (see :mod:`kg.export`) and prints nothing:
