@@ -81,7 +81,8 @@ _RELATIVE = frozenset({"that", "which", "who"})
 # "combines linear prediction with recurrent neural networks": the first part need not be a
 # name for the second to be one.
 _UNNAMED_CONJUNCT = re.compile(
-    r"\s*(?:an?\s+|the\s+)?(?:[a-z][a-z-]*\s+){1,3}(?:with|and)\s+(?:an?\s+|the\s+)?"
+    r"\s*(?:an?\s+|the\s+)?(?!both\b|either\b)(?:[a-z][a-z-]*\s+){1,3}(?:with|and)\s+"
+    r"(?:an?\s+|the\s+)?"
 )
 _PERFECT = re.compile(r"\b(?:have|has|had)\s+(?:\w+\s+)?been\b|\bcan be\b|\bcould be\b", re.I)
 _PREPOSITION_FIRST = re.compile(
@@ -192,6 +193,7 @@ class LineageWords:
     comparison: re.Pattern[str]
     np_words: frozenset[str]
     evaluation_role: re.Pattern[str]
+    evaluation_head: re.Pattern[str]
 
 
 @functools.cache
@@ -248,6 +250,9 @@ def load_lineage_words() -> LineageWords:
             rf"\s*(?:model\s+|network\s+)?as\s+(?:an?|the|our)\s+(?:\w+\s+)?"
             rf"(?:{'|'.join(map(re.escape, data['evaluation_roles']))})\b",
             re.IGNORECASE,
+        ),
+        evaluation_head=re.compile(
+            rf"\s+(?:{'|'.join(map(re.escape, data['evaluation_heads']))})\b", re.IGNORECASE
         ),
     )
 
@@ -497,6 +502,8 @@ def _parent_ok(
         return False
     if words.evaluation_role.match(s.text, parent.end):
         return False  # "using GPT-3 as an example", "with BERT as a baseline"
+    if words.evaluation_head.match(s.text, parent.end):
+        return False  # "based on human and GPT-4 evaluations"
     if child is not None and name_key(child.text) == name_key(parent.text):
         return False
     if parent.kind in _PARENT_KINDS:
@@ -759,9 +766,10 @@ def _intro_object_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
         for mention in inside:
             if mention.introduced or not _parent_ok(mention, None, "uses", s, words):
                 continue
-            rest = s.text[mention.end : limit].strip()
-            kind = "extends" if not rest else "uses"
-            claims.append(_claim(None, mention, kind, s, "we propose a Y-based Z"))
+            # The name modifies what is introduced ("a neural sequence-to-sequence TTS
+            # model"); the phrase's own head ("harmless data poisoning") is the new thing.
+            if s.text[mention.end : limit].strip():
+                claims.append(_claim(None, mention, "uses", s, "we propose a Y-based Z"))
     return claims
 
 
