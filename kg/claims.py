@@ -776,11 +776,19 @@ def _intro_object_claims(s: _Sentence, words: LineageWords) -> list[Claim]:
 def _sentence_claims(s: _Sentence) -> list[Claim]:
     words = load_lineage_words()
     claims: list[Claim] = []
+    names = [m for m in s.mentions if m.kind in _CHILD_KINDS]
+    if not names:
+        return claims  # nothing here can be a parent
+    # A cue's parent follows it (or, for passive and state cues, precedes it): look for cues
+    # only where one can be.
+    last_start, first_end = names[-1].start, names[0].end
     for cue in load_cues():
         if cue.form == "modifier":
             claims += _modifier_claims(s, cue, words)
             continue
-        for match in cue.pattern.finditer(s.text):
+        before = cue.form in ("passive", "state")
+        span = (first_end, len(s.text)) if before else (0, last_start)
+        for match in cue.pattern.finditer(s.text, *span):
             if cue.form == "verb":
                 claims += _verb_claims(s, cue, match, words)
             elif cue.form == "reverse":
