@@ -280,7 +280,10 @@ def build_pipeline(*, vocabulary_path: str = "", use_vocabulary: bool = True) ->
             name=name,
             config={"spans_key": GROUP_VOCAB, "phrase_matcher_attr": attr, "overwrite": False},
         )
-        ruler.add_patterns(vocabulary.ruler_patterns(cased=cased))
+        # A pattern needs only tokenising; with the other components on, spaCy would run
+        # the sentencizer and the first ruler over each of the thousands of patterns.
+        with nlp.select_pipes(enable=[]):
+            ruler.add_patterns(vocabulary.ruler_patterns(cased=cased))
     config = {"vocabulary_path": vocabulary_path, "use_vocabulary": use_vocabulary}
     nlp.add_pipe("kg_discover", config=config)
     nlp.add_pipe("kg_merge", config=config)
