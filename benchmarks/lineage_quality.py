@@ -3,8 +3,9 @@
 The answer key (``tests/data/lineage/``, rules in ``docs/annotation.md``) holds 240 entries
 drawn by ``benchmarks/draw_lineage_sample.py``: a tuning half and a test half of 100 real
 abstracts each from ``../shared/corpora/pwc-dev/``, and 40 seed entries. Two annotators
-labelled every entry independently (``annotator_a.jsonl``, ``annotator_b.jsonl``); the answer
-key (``gold.jsonl``) is their adjudicated union.
+labelled every entry independently; the answer key (``gold.jsonl``) is their adjudicated
+union. Their separate labels are kept for the test half (``annotator_a.jsonl``,
+``annotator_b.jsonl``), and their agreement is reported from them.
 
 The graph is built as a user builds it: every pwc-dev page in one build, the seed pages in
 another. An entry's predictions are then read off the graph:
@@ -297,13 +298,48 @@ def print_errors(report: Report) -> None:
     print()
 
 
-def judged_precision() -> tuple[int, int, int] | None:
-    """(right, judged, still in the build's file) for the hand-judged edges, if any."""
+def judged_precision(graph: nx.DiGraph | None = None) -> dict | None:
+    """What the hand judges said of the drawn edges, and how many of them ``graph`` still has.
+
+    Returns ``{"right", "judged", "agreed", "still_drawn"}`` (``still_drawn`` is ``None``
+    without a graph), or ``None`` when nothing has been judged.
+    """
     path = DATA / "judged_edges.jsonl"
     if not path.exists():
         return None
     judged = read_jsonl(path)
-    return sum(1 for j in judged if j["verdict"] == "right"), len(judged), 0
+    result = {
+        "right": sum(1 for j in judged if j["verdict"] == "right"),
+        "judged": len(judged),
+        "agreed": sum(1 for j in judged if j["judge_a"] == j["judge_b"]),
+        "still_drawn": None,
+    }
+    if graph is not None:
+        drawn = set()
+        for child, parent, data in graph.edges(data=True):
+            if data.get("relation") == "builds_on":
+                node = graph.nodes[child]
+                shown = (
+                    node.get("title") or node.get("label") if node.get("kind") == "paper" else None
+                )
+                label = shown or node.get("label")
+                drawn.add((label, graph.nodes[parent].get("label"), data.get("source")))
+        result["still_drawn"] = sum(
+            1 for j in judged if (j["child"], j["parent"], j["source"]) in drawn
+        )
+    return result
+
+
+def print_judged(judged: dict) -> None:
+    right, total = judged["right"], judged["judged"]
+    print("hand-judged builds_on edges outside the answer key (judged_edges.jsonl)")
+    print(
+        f"  right {right}/{total} ({right / total:.2f});"
+        f" the two judges agreed on {judged['agreed']}/{total}"
+    )
+    if judged["still_drawn"] is not None:
+        print(f"  {judged['still_drawn']}/{total} of them are still drawn by this build")
+    print()
 
 
 def main() -> None:
@@ -316,14 +352,22 @@ def main() -> None:
 
     rows = read_jsonl(DATA / "sample.jsonl")
     gold = gold_predictions(read_jsonl(DATA / "gold.jsonl"))
+    judged_path = DATA / "judged_edges.jsonl"
+    judged_rows = read_jsonl(judged_path) if judged_path.exists() else []
+    judged_files = {str(j["source"]).rpartition(":")[0] for j in judged_rows}
+    pwc_graph = None
     predicted: dict[str, Prediction] = {}
     for pages, which in ((args.corpus, ("tune", "test")), (ROOT / "seeds", ("seed",))):
         wanted = [r for r in rows if r["set"] in which]
-        files = sorted({r["file"] for r in wanted})
+        files = sorted(
+            {r["file"] for r in wanted} | (judged_files if pages == args.corpus else set())
+        )
         graph = build(
             [pages / f for f in files if (pages / f).exists()] or [pages], n_process=args.jobs
         ).graph
         predicted.update(predictions_from_graph(graph, wanted))
+        if pages == args.corpus:
+            pwc_graph = graph
 
     summary = {}
     for which in SETS:
@@ -347,7 +391,9 @@ def main() -> None:
     if a.exists() and b.exists():
         first, second = gold_predictions(read_jsonl(a)), gold_predictions(read_jsonl(b))
         for which in SETS:
-            ids = [r["id"] for r in rows if r["set"] == which]
+            ids = [r["id"] for r in rows if r["set"] == which and r["id"] in first]
+            if not ids:
+                continue
             report = score(first, second, ids)
             summary[f"agreement {which}"] = {
                 "builds_on": report.links.scores(),
@@ -355,6 +401,11 @@ def main() -> None:
             }
             if not args.json:
                 print_report(f"annotator B scored against A, {SET_NAMES[which]}", report)
+    judged = judged_precision(pwc_graph)
+    if judged:
+        summary["hand-judged"] = judged
+        if not args.json:
+            print_judged(judged)
     if args.json:
         print(json.dumps(summary, indent=1))
 
