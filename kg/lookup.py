@@ -353,32 +353,49 @@ def search(db: sqlite3.Connection, text: str, *, limit: int = 20) -> list[dict]:
     FTS5 index (substrings of three characters or more); each hit carries a ``snippet`` of
     the text that matched, the match in ``[...]``.
     """
-    wanted = text.lower()
+    folded = fold(text)
+    if len(text) < 3:  # too short for the trigram index: read every node
+        return _scan(db, text, limit)
+    phrase = '"' + text.replace('"', '""') + '"'
+    order = """ORDER BY (SELECT folded FROM aliases WHERE node = n.id AND rank = 0) IS NOT ?,
+        -coalesce(n.papers, 0), coalesce(n.label, n.id), n.seq LIMIT ?"""
     select = """SELECT n.seq, n.id, coalesce(n.label, n.id) AS label,
-        coalesce(n.kind, '') AS kind, coalesce(n.papers, 0) AS papers, s.names, s.abstract
-        FROM search s JOIN nodes n ON n.seq = s.rowid"""
-    if len(text) >= 3:
-        phrase = '"' + text.replace('"', '""') + '"'
-        rows = db.execute(f"{select} WHERE search MATCH ? ORDER BY n.seq", (phrase,)).fetchall()
-    else:
-        rows = [
-            r
-            for r in db.execute(f"{select} ORDER BY n.seq")
-            if wanted in r["names"].lower() or wanted in str(r["abstract"] or "").lower()
-        ]
+        coalesce(n.kind, '') AS kind, coalesce(n.papers, 0) AS papers
+        FROM search s JOIN nodes n ON n.seq = s.rowid WHERE search MATCH ?"""
+    named = db.execute(f"{select} {order}", (f"names : {phrase}", folded, limit)).fetchall()
+    rows = [(row, "name") for row in named]
+    if len(rows) < limit:
+        seen = {row["seq"] for row in named}
+        more = db.execute(
+            f"{select} {order}", (f"abstract : {phrase}", folded, limit + len(named))
+        ).fetchall()
+        rows += [(row, "abstract") for row in more if row["seq"] not in seen]
+    hits = [
+        {
+            "id": row["id"],
+            "label": row["label"],
+            "kind": row["kind"],
+            "papers": int(row["papers"] or 0),
+            "matched": matched,
+            "_seq": row["seq"],
+        }
+        for row, matched in rows
+    ]
+    return _with_snippets(db, hits[:limit], text)
+
+
+def _scan(db: sqlite3.Connection, text: str, limit: int) -> list[dict]:
+    wanted = text.lower()
     hits = []
-    for row in rows:
+    for row in db.execute(
+        """SELECT n.seq, n.id, coalesce(n.label, n.id) AS label, coalesce(n.kind, '') AS kind,
+        coalesce(n.papers, 0) AS papers, s.names, s.abstract
+        FROM search s JOIN nodes n ON n.seq = s.rowid ORDER BY n.seq"""
+    ):
         in_name = wanted in row["names"].lower()
-        hits.append(
-            {
-                "id": row["id"],
-                "label": row["label"],
-                "kind": row["kind"],
-                "papers": int(row["papers"] or 0),
-                "matched": "name" if in_name else "abstract",
-                "_seq": row["seq"],
-            }
-        )
+        if in_name or wanted in str(row["abstract"] or "").lower():
+            hit = {k: row[k] for k in ("id", "label", "kind", "papers")}
+            hits.append({**hit, "matched": "name" if in_name else "abstract", "_seq": row["seq"]})
     hits.sort(
         key=lambda h: (
             h["matched"] != "name",
@@ -387,7 +404,10 @@ def search(db: sqlite3.Connection, text: str, *, limit: int = 20) -> list[dict]:
             h["label"],
         )
     )
-    hits = hits[:limit]
+    return _with_snippets(db, hits[:limit], text)
+
+
+def _with_snippets(db: sqlite3.Connection, hits: list[dict], text: str) -> list[dict]:
     for hit in hits:
         seq = hit.pop("_seq")
         column = "names" if hit["matched"] == "name" else "abstract"
@@ -415,16 +435,20 @@ def stats(db: sqlite3.Connection, *, top: int = 10) -> dict:
     """
     (nodes,) = db.execute("SELECT count(*) FROM nodes").fetchone()
     (edges,) = db.execute("SELECT count(*) FROM edges").fetchone()
-    kinds = dict(db.execute("SELECT coalesce(kind, ''), count(*) FROM nodes GROUP BY 1 ORDER BY 1"))
+    kinds = dict(
+        db.execute("SELECT coalesce(kind, ''), count(*) FROM nodes GROUP BY kind ORDER BY 1")
+    )
     relations = dict(
-        db.execute("SELECT coalesce(relation, ''), count(*) FROM edges GROUP BY 1 ORDER BY 1")
+        db.execute(
+            "SELECT coalesce(relation, ''), count(*) FROM edges GROUP BY relation ORDER BY 1"
+        )
     )
     (explicit,) = db.execute(
-        "SELECT count(*) FROM edges WHERE relation = 'builds_on' AND NOT coalesce(inferred, 0)"
+        "SELECT count(*) FROM edges WHERE relation = 'builds_on' AND inferred IS NOT 1"
     ).fetchone()
     mentioned = db.execute(
         """SELECT coalesce(label, id) AS label, kind, coalesce(papers, 0) AS papers FROM nodes
-        WHERE kind IS NOT 'paper' ORDER BY -coalesce(papers, 0), label, seq LIMIT ?""",
+        WHERE kind IS NOT 'paper' ORDER BY papers DESC, label, seq LIMIT ?""",
         (top,),
     ).fetchall()
     trees = db.execute(

@@ -12,17 +12,17 @@ is :data:`APPLICATION_ID`, so a foreign SQLite file is recognised)
     ``seq`` (INTEGER PRIMARY KEY, the graph's node order), ``id`` (TEXT UNIQUE), ``label``,
     ``kind``, ``title``, ``abstract``, ``aliases`` (``|``-joined), ``papers``, ``year_min``,
     ``year_max``, ``sources`` (``;``-joined), ``attrs`` (JSON object of every other
-    attribute, so nothing the graph carries is lost).
+    attribute, so nothing the graph carries is lost). Indexed on ``kind`` and ``papers``.
 ``edges``
     ``seq`` (INTEGER PRIMARY KEY, the graph's edge order), ``source``, ``target`` (node ids;
     ``builds_on`` points child -> parent), ``relation``, ``kind_of_link``, ``inferred``
     (0/1, NULL when the edge has none), ``evidence``, ``location`` (the ``FILE:LINE`` the
     graph calls ``source``), ``stated_at``, ``attrs`` (JSON, the rest). Indexed on
-    ``(source, relation)`` and ``(target, relation)``.
+    ``(source, relation)``, ``(target, relation)`` and ``(relation, inferred)``.
 ``aliases``
     ``folded`` (a spelling lower-cased without spaces, hyphens, dots...), ``node``, ``name``
     (the spelling), ``rank`` (0 the label, then the aliases, then the title). Indexed on
-    ``folded``.
+    ``folded`` and ``(node, rank)``.
 ``lineage_trees``
     ``root`` (a concept that builds on nothing and that something builds on), ``label``,
     ``size`` (how many nodes build on it, directly or not).
@@ -94,7 +94,11 @@ CREATE VIRTUAL TABLE search USING fts5(names, abstract, tokenize='trigram');
 _INDEXES = """
 CREATE INDEX edges_source ON edges (source, relation);
 CREATE INDEX edges_target ON edges (target, relation);
+CREATE INDEX edges_relation ON edges (relation, inferred);
+CREATE INDEX nodes_kind ON nodes (kind);
+CREATE INDEX nodes_papers ON nodes (papers DESC, label);
 CREATE INDEX aliases_folded ON aliases (folded);
+CREATE INDEX aliases_node ON aliases (node, rank);
 """
 
 _TREES = """
