@@ -127,8 +127,9 @@ def build(
     """Build the graph from pages of paper listings.
 
     Reads every file under PATHS (default: seeds/), splits each page into paper entries,
-    extracts concepts and lineage, and writes graph.graphml, graph.json, graph.gexf and
-    graph.html into the output folder. Files appear whole or not at all.
+    extracts concepts and lineage, and writes graph.graphml, graph.json, graph.gexf,
+    graph.html and graph.db (what the queries read) into the output folder. Files appear
+    whole or not at all.
 
     \b
     Example:
