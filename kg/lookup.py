@@ -431,21 +431,15 @@ def stats(db: sqlite3.Connection, *, top: int = 10) -> dict:
     """Counts by kind and relation, most-mentioned concepts, biggest lineage trees.
 
     The trees are those of concept roots (a concept that builds on nothing), each root once,
-    sized by how many nodes build on it; ``kg build`` counts them into ``lineage_trees``.
+    sized by how many nodes build on it; ``kg build`` counts them into ``lineage_trees``,
+    and the nodes and edges into ``counts``.
     """
-    (nodes,) = db.execute("SELECT count(*) FROM nodes").fetchone()
-    (edges,) = db.execute("SELECT count(*) FROM edges").fetchone()
-    kinds = dict(
-        db.execute("SELECT coalesce(kind, ''), count(*) FROM nodes GROUP BY kind ORDER BY 1")
-    )
-    relations = dict(
-        db.execute(
-            "SELECT coalesce(relation, ''), count(*) FROM edges GROUP BY relation ORDER BY 1"
-        )
-    )
-    (explicit,) = db.execute(
-        "SELECT count(*) FROM edges WHERE relation = 'builds_on' AND inferred IS NOT 1"
-    ).fetchone()
+    counts: dict[str, dict[str, int]] = {"nodes": {}, "edges": {}, "builds_on_explicit": {}}
+    for what, key, count in db.execute("SELECT what, key, count FROM counts ORDER BY what, key"):
+        counts[what][key] = count
+    kinds, relations = counts["nodes"], counts["edges"]
+    nodes, edges = sum(kinds.values()), sum(relations.values())
+    explicit = counts["builds_on_explicit"].get("", 0)
     mentioned = db.execute(
         """SELECT coalesce(label, id) AS label, kind, coalesce(papers, 0) AS papers FROM nodes
         WHERE kind IS NOT 'paper' ORDER BY papers DESC, label, seq LIMIT ?""",

@@ -23,6 +23,9 @@ is :data:`APPLICATION_ID`, so a foreign SQLite file is recognised)
     ``folded`` (a spelling lower-cased without spaces, hyphens, dots...), ``node``, ``name``
     (the spelling), ``rank`` (0 the label, then the aliases, then the title). Indexed on
     ``folded`` and ``(node, rank)``.
+``counts``
+    ``what`` ("nodes" by ``kind``, "edges" by ``relation``, "builds_on_explicit"), ``key``,
+    ``count``: the aggregates ``kg stats`` prints, counted once at build time.
 ``lineage_trees``
     ``root`` (a concept that builds on nothing and that something builds on), ``label``,
     ``size`` (how many nodes build on it, directly or not).
@@ -88,6 +91,7 @@ CREATE TABLE edges (
     attrs TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE aliases (folded TEXT NOT NULL, node TEXT NOT NULL, name TEXT, rank INTEGER);
+CREATE TABLE counts (what TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL);
 CREATE TABLE lineage_trees (root TEXT PRIMARY KEY, label TEXT, size INTEGER);
 CREATE VIRTUAL TABLE search USING fts5(names, abstract, tokenize='trigram');
 """
@@ -114,6 +118,12 @@ WITH RECURSIVE roots(id) AS (
 INSERT INTO lineage_trees
 SELECT root, coalesce(n.label, n.id), count(*) - 1 FROM reach JOIN nodes n ON n.id = root
 GROUP BY root
+"""
+_COUNTS = """
+INSERT INTO counts SELECT 'nodes', coalesce(kind, ''), count(*) FROM nodes GROUP BY kind;
+INSERT INTO counts SELECT 'edges', coalesce(relation, ''), count(*) FROM edges GROUP BY relation;
+INSERT INTO counts SELECT 'builds_on_explicit', '', count(*) FROM edges
+    WHERE relation = 'builds_on' AND inferred IS NOT 1;
 """
 
 
@@ -158,6 +168,7 @@ def _fill(db: sqlite3.Connection, graph: Any) -> None:
     db.executemany(f"INSERT INTO edges VALUES ({','.join('?' * 10)})", edges)
     db.executescript(_INDEXES)
     db.execute(_TREES)
+    db.executescript(_COUNTS)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.commit()
