@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -19,8 +20,6 @@ import click
 from kg.errors import KgError
 
 if TYPE_CHECKING:  # networkx is imported only where a command needs it (fast queries)
-    import sqlite3
-
     import networkx as nx
 
 DEFAULT_INPUT = "seeds"
@@ -36,6 +35,8 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except KgError as error:
             raise click.ClickException(str(error)) from error
+        except sqlite3.DatabaseError as error:  # a graph.db damaged after it was opened
+            raise click.ClickException(f"the graph database: {error}; run kg build again") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing was written") from None
         except MemoryError:

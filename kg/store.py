@@ -59,6 +59,7 @@ SCHEMA_VERSION = 1
 #: ``PRAGMA application_id`` of a kg database ("KGdb").
 APPLICATION_ID = 0x4B476462
 
+_TABLES = ("nodes", "edges", "aliases", "counts", "lineage_trees", "search")
 _FOLD = re.compile(r"[\s\-_./·'’]+")
 _NODE_COLUMNS = (
     "label",
@@ -204,7 +205,7 @@ def _check(db: sqlite3.Connection, path: Path) -> None:
         (app,) = db.execute("PRAGMA application_id").fetchone()
         (version,) = db.execute("PRAGMA user_version").fetchone()
         if app == APPLICATION_ID and version == SCHEMA_VERSION:
-            db.execute("SELECT count(*) FROM nodes WHERE 0").fetchone()
+            db.execute(f"SELECT count(*) FROM {', '.join(_TABLES)} WHERE 0").fetchone()
     except sqlite3.OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
             raise GraphFileError(str(path), "the database is locked") from None

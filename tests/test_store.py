@@ -226,3 +226,11 @@ def test_cli_reads_the_database(small):
     result = CliRunner().invoke(main, ["lineage", "RoBERTa", "--graph", str(small)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1].startswith("└── BERT [model] (2018)")
+
+
+def test_a_database_missing_a_table(small):
+    raw = sqlite3.connect(small)
+    raw.execute("drop table counts")
+    raw.commit()
+    raw.close()
+    assert "not a kg database" in _error(small)
