@@ -1,8 +1,8 @@
 """kg: a knowledge graph of ML papers and concepts.
 
 The pipeline runs one way: read -> segment -> extract -> resolve -> lineage -> graph ->
-export, with :mod:`kg.query` answering questions of a built graph and :mod:`kg.cli` a thin
-shell over it all.
+export / store, with :mod:`kg.lookup` answering questions from the database :mod:`kg.store`
+writes and :mod:`kg.cli` a thin shell over it all.
 """
 
 __version__ = "0.1.0"

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import networkx as nx
 
 from kg.errors import KgError
+
+if TYPE_CHECKING:  # networkx is imported only where a command needs it (fast queries)
+    import networkx as nx
 
 DEFAULT_INPUT = "seeds"
 DEFAULT_OUTPUT = "output"
@@ -32,6 +35,8 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except KgError as error:
             raise click.ClickException(str(error)) from error
+        except sqlite3.DatabaseError as error:  # a graph.db damaged after it was opened
+            raise click.ClickException(f"the graph database: {error}; run kg build again") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing was written") from None
         except MemoryError:
@@ -123,8 +128,9 @@ def build(
     """Build the graph from pages of paper listings.
 
     Reads every file under PATHS (default: seeds/), splits each page into paper entries,
-    extracts concepts and lineage, and writes graph.graphml, graph.json, graph.gexf and
-    graph.html into the output folder. Files appear whole or not at all.
+    extracts concepts and lineage, and writes graph.graphml, graph.json, graph.gexf,
+    graph.html and graph.db (what the queries read) into the output folder. Files appear
+    whole or not at all.
 
     \b
     Example:
@@ -175,6 +181,7 @@ def _writers(
 ) -> dict[str, Callable[[nx.DiGraph, str], object]]:
     """The output files and how to write each (see :func:`kg.export.write_outputs`)."""
     from kg.export import gexf_to, graphml_to, json_to
+    from kg.store import write_db
     from kg.viewer import render_html
 
     def html(graph: nx.DiGraph, path: str) -> None:
@@ -185,6 +192,7 @@ def _writers(
         "graph.json": json_to,
         "graph.gexf": gexf_to,
         "graph.html": html,
+        "graph.db": write_db,
     }
 
 
@@ -229,9 +237,9 @@ def _graph_option(command: Callable[..., Any]) -> Callable[..., Any]:
         "--graph",
         "graph_path",
         type=click.Path(path_type=Path),
-        default=Path(DEFAULT_OUTPUT) / "graph.graphml",
+        default=Path(DEFAULT_OUTPUT) / "graph.db",
         show_default=True,
-        help="The graph to query (a GraphML file written by kg build).",
+        help="The graph to query (graph.db, or a graph.graphml, written by kg build).",
     )(command)
 
 
@@ -252,14 +260,14 @@ def _emit(as_json: bool, data: Any, render: Callable[[Any], list[str]]) -> None:
             click.echo(line)
 
 
-def _load(graph_path: Path) -> nx.DiGraph:
-    from kg.query import load_graph
+def _load(graph_path: Path) -> sqlite3.Connection:
+    from kg.store import open_db
 
-    return load_graph(graph_path)
+    return open_db(graph_path)
 
 
 def _render_tree(tree: dict, *, descendants: bool) -> list[str]:
-    year = f" ({tree['year']})" if tree.get("year") else ""
+    year = _years(tree)
     lines = [f"{tree['node']} [{tree['kind']}]{year}"]
     if not tree["children"]:
         relation = "builds on it" if descendants else "it builds on"
@@ -272,7 +280,7 @@ def _render_tree(tree: dict, *, descendants: bool) -> list[str]:
             link = step["kind_of_link"] or "builds on"
             if step["inferred"]:
                 link += ", inferred"
-            when = f" ({step['year']})" if step.get("year") else ""
+            when = _years(step)
             lines.append(f"{indent}{branch}{step['node']} [{step['kind']}]{when}  <{link}>")
             pad = indent + ("    " if last else "│   ")
             lines.append(f"{pad}  “{_clip(step['evidence'])}” {step['source']}")
@@ -280,6 +288,14 @@ def _render_tree(tree: dict, *, descendants: bool) -> list[str]:
 
     walk(tree["children"], "")
     return lines
+
+
+def _years(step: dict) -> str:
+    """`` (2017)``, or `` (2017–2020)`` for a range, or nothing."""
+    if not step.get("year"):
+        return ""
+    last = step.get("year_max")
+    return f" ({step['year']}–{last})" if last and last != step["year"] else f" ({step['year']})"
 
 
 def _clip(text: str, limit: int = 160) -> str:
@@ -310,7 +326,7 @@ def lineage_command(
         kg lineage RoBERTa
         kg lineage Transformer --descendants --depth 2 --json
     """
-    from kg.query import lineage, offspring
+    from kg.lookup import lineage, offspring
 
     graph = _load(graph_path)
     tree = offspring(graph, name, depth=depth) if descendants else lineage(graph, name, depth=depth)
@@ -328,7 +344,7 @@ def show_command(name: str, graph_path: Path, as_json: bool) -> None:
         kg show LoRA
         kg show "Attention Is All You Need" --json
     """
-    from kg.query import card
+    from kg.lookup import card
 
     _emit(as_json, card(_load(graph_path), name), _render_card)
 
@@ -382,7 +398,7 @@ def path_command(source: str, target: str, graph_path: Path, as_json: bool) -> N
     Example:
         kg path QLoRA Transformer
     """
-    from kg.query import path_between
+    from kg.lookup import path_between
 
     def render(steps: list[dict]) -> list[str]:
         lines = []
@@ -407,7 +423,7 @@ def search_command(text: str, limit: int, graph_path: Path, as_json: bool) -> No
     Example:
         kg search diffusion
     """
-    from kg.query import search
+    from kg.lookup import search
 
     def render(hits: list[dict]) -> list[str]:
         if not hits:
@@ -429,7 +445,7 @@ def stats_command(graph_path: Path, as_json: bool) -> None:
     Example:
         kg stats --json
     """
-    from kg.query import stats
+    from kg.lookup import stats
 
     def render(data: dict) -> list[str]:
         lines = [f"{data['nodes']} nodes, {data['edges']} edges"]
@@ -473,15 +489,15 @@ def html_command(name: str, depth: int, out: Path | None, graph_path: Path) -> N
     Example:
         kg html Mixtral --depth 2
     """
-    from kg.query import find_node
+    from kg.lookup import find_node, neighbourhood
     from kg.resolve import slug
-    from kg.viewer import neighbourhood, write_html
+    from kg.viewer import write_html
 
-    graph = _load(graph_path)
-    node = find_node(graph, name)
-    label = str(graph.nodes[node].get("label", node))
+    db = _load(graph_path)
+    node = find_node(db, name)
+    part = neighbourhood(db, node, depth)
+    label = str(part.nodes[node].get("label", node))
     target = out or graph_path.parent / f"{slug(label)}.html"
-    part = neighbourhood(graph, node, depth)
     write_html(part, target, note=f"Around {label}, {depth} steps.")
     click.echo(f"{part.number_of_nodes()} nodes around {label} -> {target}")
 

@@ -541,9 +541,14 @@ def _paper(key: str, draft: PaperDraft, parts: list[_EntryRecord], keys: dict[st
     years = [e.year_min for e in entries if e.year_min is not None]
     years_max = [e.year_max or e.year_min for e in entries if e.year_min is not None]
     introduced = [keys[node] for part in parts for node in part.introduced]
+    label = draft.label
+    if not any(e.title for e in entries):
+        # A listing without a title: what it introduces, if anything, and where it is read.
+        where = f"untitled, {entries[0].file}:{entries[0].start}"
+        label = f"{label} — {where}" if draft.introduced else where
     return Paper(
         key=key,
-        label=draft.label,
+        label=label,
         title=next((e.title for e in entries if e.title), ""),
         sources=tuple(e.source for e in entries),
         abstract=next((e.abstract for e in entries if e.paragraphs), ""),

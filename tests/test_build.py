@@ -25,6 +25,7 @@ def test_build_on_seeds_prints_a_line_per_file_and_writes_all_outputs(tmp_path):
     assert "003_57115e719641a175.txt: 119 entries; skipped 2 lines: 2 chrome" in lines
     assert "warning: 001_26b34721f3c34067.txt:23: dropped a line" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "graph.db",
         "graph.gexf",
         "graph.graphml",
         "graph.html",
@@ -61,8 +62,12 @@ def test_untitled_entries_are_labelled_by_what_they_introduce(seeds_graph):
     by_source = papers_by_source(seeds_graph[0])
     llama = by_source["000_8620321c7bf03104.txt:135-136"]  # "We introduce LLaMA, ..."
     assert llama["title"] == "" or llama["title"].startswith("LLaMA")
-    assert llama["label"] == "LLaMA"
-    assert not any(d["label"].lower().startswith("untitled") for d in by_source.values())
+    if not llama["title"]:
+        assert llama["label"] == "LLaMA — untitled, 000_8620321c7bf03104.txt:135"
+    ddpm = by_source["000_8620321c7bf03104.txt:46-47"]  # "We present high quality image ..."
+    assert ddpm["label"] == "untitled, 000_8620321c7bf03104.txt:46"
+    for data in by_source.values():
+        assert data["title"] or "untitled, " in data["label"], data["label"]
 
 
 def test_timeline_entries_carry_era_years(seeds_graph):
