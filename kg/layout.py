@@ -11,7 +11,8 @@ in its side panel), so paper -> concept and paper -> paper links are not placed 
   never meet. Concepts with no year get a column of their own at the left ("no year").
 * Families (weakly connected components of the concept ``builds_on`` subgraph) are stacked
   top to bottom, biggest first; inside a family, the nodes of one column are spread down in
-  rows, ordered by their parents' rows (a one-pass barycentre, to cut crossings).
+  rows, ordered by their neighbours' rows (a one-pass barycentre, to cut crossings); past
+  :data:`MAX_ROWS` rows a column spreads into lanes side by side, still inside its year.
 * Label boxes are estimated from the text length and font size (:func:`label_box`); rows are
   as tall as a dot plus its label plus a gap, so no two boxes overlap (:func:`overlaps`).
 
@@ -27,6 +28,7 @@ import networkx as nx
 
 __all__ = [
     "FONT_SIZE",
+    "MAX_ROWS",
     "NO_YEAR",
     "Placed",
     "label_box",
@@ -44,7 +46,10 @@ NO_YEAR = "no year"
 _CHAR_WIDTH = 0.62
 _DOT = 10  # dot radius
 _ROW_GAP = 14
-_COLUMN_GAP = 40
+_COLUMN_GAP = 48
+_LANE_GAP = 16
+#: Rows a year column holds per family before it spreads into another lane beside it.
+MAX_ROWS = 12
 _FAMILY_GAP = 60
 
 
@@ -152,44 +157,54 @@ def lineage_layout(
     row = 2 * _DOT + height + _ROW_GAP
 
     keys = sorted({y for y in years.values() if y is not None})
-    columns: list[tuple[str, float | None]] = []
-    if any(y is None for y in years.values()):
-        columns.append((NO_YEAR, None))
-    columns += [(f"{y:g}", y) for y in keys]
-    half = {c: label_box(c, font_size)[0] / 2 for c, _ in columns}
-    for n, y in years.items():
-        column = NO_YEAR if y is None else f"{y:g}"
+    columns: list[str] = [NO_YEAR] if any(y is None for y in years.values()) else []
+    columns += [f"{y:g}" for y in keys]
+    column_of = {n: NO_YEAR if y is None else f"{y:g}" for n, y in years.items()}
+    members_of = []  # per family: column -> its nodes
+    for family in families:
+        by_column: dict[str, list[str]] = {}
+        for n in family:
+            by_column.setdefault(column_of[n], []).append(n)
+        members_of.append(by_column)
+    # A column holds at most MAX_ROWS rows per family; more nodes go into lanes side by side.
+    lanes = {c: max([-(-len(m.get(c, [])) // MAX_ROWS) for m in members_of] + [1]) for c in columns}
+    half = {c: label_box(c, font_size)[0] / 2 for c in columns}
+    for n, column in column_of.items():
         half[column] = max(half[column], label_box(labels[n], font_size)[0] / 2, _DOT)
-    column_x: dict[str, float] = {}
-    x = 0.0
-    for index, (column, _) in enumerate(columns):
-        if index:
-            x += half[columns[index - 1][0]] + _COLUMN_GAP + half[column]
-        column_x[column] = x
+    lane_x: dict[str, list[float]] = {}
+    left = 0.0
+    for column in columns:
+        step = 2 * half[column] + _LANE_GAP
+        lane_x[column] = [left + half[column] + k * step for k in range(lanes[column])]
+        left += lanes[column] * step - _LANE_GAP + _COLUMN_GAP
 
     placed: list[Placed] = []
     top = 0.0
-    for number, family in enumerate(families):
-        by_column: dict[str, list[str]] = {}
-        for n in family:
-            by_column.setdefault(NO_YEAR if years[n] is None else f"{years[n]:g}", []).append(n)
+    for number, by_column in enumerate(members_of):
         rank: dict[str, float] = {}
+        spot: dict[str, tuple[int, int]] = {}
         depth = 0
-        for column, _ in columns:  # older columns first: parents tend to be older
+        for column in columns:  # older columns first: parents tend to be older
             members = by_column.get(column, [])
+            if not members:
+                continue
             order = sorted(members, key=lambda n: _centre(part, rank, n, labels[n]))
+            rows = -(-len(order) // -(-len(order) // MAX_ROWS))
             for index, n in enumerate(order):
-                rank[n] = index
-            depth = max(depth, len(members))
+                spot[n] = (index // rows, index % rows)
+                rank[n] = index % rows
+            depth = max(depth, rows)
         for column, members in by_column.items():
             for n in members:
-                cx, cy = column_x[column], top + rank[n] * row + _DOT
+                lane, line = spot[n]
+                cx, cy = lane_x[column][lane], top + line * row + _DOT
                 w = label_box(labels[n], font_size)[0]
                 box = (cx - max(w / 2, _DOT), cy - _DOT, cx + max(w / 2, _DOT), cy + _DOT + height)
                 placed.append(Placed(n, cx, cy, column, years[n], number, box))
         top += depth * row + _FAMILY_GAP
     placed.sort(key=lambda p: (p.family, p.x, p.y))
-    return placed, [{"label": c, "x": column_x[c]} for c, _ in columns]
+    grid = [{"label": c, "x": (lane_x[c][0] + lane_x[c][-1]) / 2} for c in columns]
+    return placed, grid
 
 
 def overlaps(placed: list[Placed]) -> list[tuple[str, str]]:
