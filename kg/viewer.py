@@ -226,8 +226,14 @@ def _lineage_records(graph: nx.DiGraph, max_nodes: int) -> dict:
     }
 
 
-def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict]]:
-    """Node and edge records for vis-network, made by pyvis from a copy of the graph."""
+def _records(
+    graph: nx.DiGraph, *, physics: bool, whole: nx.DiGraph
+) -> tuple[list[dict], list[dict]]:
+    """Node and edge records for vis-network, made by pyvis from a copy of the graph.
+
+    Umbrella terms and the papers of a concept are judged on ``whole``, the graph the drawn
+    part was taken from.
+    """
     positions = {} if physics else layout(graph)
     plain = nx.DiGraph()
     for node, data in graph.nodes(data=True):
@@ -248,7 +254,7 @@ def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict
         plain.add_edge(child, parent, relation=data.get("relation", ""))
     network = Network(directed=True, cdn_resources="remote")
     network.from_nx(plain.copy(), show_edge_weights=False)
-    umbrellas = umbrella_concepts(graph)
+    umbrellas = umbrella_concepts(whole)
     nodes = []
     for record in network.nodes:
         data = graph.nodes[record["id"]]
@@ -261,7 +267,7 @@ def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict
                 "shape": record["shape"],
                 **({"x": record["x"], "y": record["y"], "physics": False} if not physics else {}),
                 "umbrella": record["id"] in umbrellas,
-                "info": {**_tooltip_fields(data), **_papers_of(graph, record["id"])},
+                "info": {**_tooltip_fields(data), **_papers_of(whole, record["id"])},
             }
         )
     edges = [_edge_record(graph, record["from"], record["to"]) for record in network.edges]
@@ -309,7 +315,7 @@ def render_html(
     """
     shown = select_nodes(graph, max_nodes)
     physics = shown.number_of_nodes() <= PHYSICS_MAX_NODES
-    nodes, edges = _records(shown, physics=physics)
+    nodes, edges = _records(shown, physics=physics, whole=graph)
     cap_note = ""
     if shown.number_of_nodes() < graph.number_of_nodes():
         cap_note = (
