@@ -147,6 +147,7 @@ def lineage_layout(
                 if not kept:
                     ranked = sorted(family, key=lambda n: (-part.degree(n), n))
                     kept.append(sorted(ranked[:max_nodes]))
+                    total = len(kept[0])
                 continue
             kept.append(family)
             total += len(family)

@@ -64,3 +64,9 @@ def test_seed_lineage_layout_has_no_overlapping_labels(seeds_graph):
 def test_max_nodes_keeps_whole_families():
     placed, _ = lineage_layout(_graph(), max_nodes=5)
     assert {p.node for p in placed} == {"t", "b", "r", "d", "a"}
+
+
+def test_max_nodes_is_a_cap_even_when_the_biggest_family_is_cut():
+    placed, _ = lineage_layout(_graph(), max_nodes=3)
+    assert len(placed) == 3
+    assert {p.family for p in placed} == {0}
