@@ -204,6 +204,14 @@ def test_umbrella_terms_hidden_until_asked_for(browser, seeds_graph):
         visit.page.dispatch_event("#min-papers", "input")
         labels = visit.visible_labels()
         assert "Transformer" in labels and "GPT-4" not in labels
+        # Papers get their short labels once the reader zooms in.
+        papers = "kgNetwork.body.data.nodes.get().filter(n => n.shape === 'square' && n.label)"
+        assert visit.page.evaluate(papers + ".length") == 0
+        box = visit.page.locator("#network-overview").bounding_box()
+        visit.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        for _ in range(12):
+            visit.page.mouse.wheel(0, -400)
+        visit.page.wait_for_function(papers + ".length > 0")
         assert visit.errors == []
     finally:
         visit.close()
