@@ -135,7 +135,8 @@ def lineage_layout(
     Returns
     -------
     (list of Placed, list of dict)
-        The placed nodes, and one ``{"label", "x"}`` per column, left to right.
+        The placed nodes, and one ``{"label", "x"}`` per column, left to right (x of its
+        first lane).
     """
     part = lineage_subgraph(graph)
     families = _families(part)
@@ -204,7 +205,7 @@ def lineage_layout(
                 placed.append(Placed(n, cx, cy, column, years[n], number, box))
         top += depth * row + _FAMILY_GAP
     placed.sort(key=lambda p: (p.family, p.x, p.y))
-    grid = [{"label": c, "x": (lane_x[c][0] + lane_x[c][-1]) / 2} for c in columns]
+    grid = [{"label": c, "x": lane_x[c][0]} for c in columns]
     return placed, grid
 
 
