@@ -154,16 +154,16 @@ def build(
     graph = result.graph
     if graph.number_of_nodes() == 0:
         raise click.ClickException("no paper entries found in the input; nothing was written")
-    html_graph, note = graph, ""
+    html_graph, note, focus_node = graph, "", None
     if focus:
         from kg.query import find_node
         from kg.viewer import neighbourhood
 
         node = find_node(graph, focus)
-        html_graph = neighbourhood(graph, node, depth)
+        html_graph, focus_node = neighbourhood(graph, node, depth), node
         note = f"Around {graph.nodes[node]['label']}, {depth} steps."
     written = write_outputs(
-        graph, out, writers=_writers(html_graph, max_nodes or DEFAULT_MAX_NODES, note)
+        graph, out, writers=_writers(html_graph, max_nodes or DEFAULT_MAX_NODES, note, focus_node)
     )
     if not quiet:
         for report in result.pages:
@@ -177,7 +177,7 @@ def build(
 
 
 def _writers(
-    html_graph: nx.DiGraph, max_nodes: int, note: str
+    html_graph: nx.DiGraph, max_nodes: int, note: str, focus: str | None = None
 ) -> dict[str, Callable[[nx.DiGraph, str], object]]:
     """The output files and how to write each (see :func:`kg.export.write_outputs`)."""
     from kg.export import gexf_to, graphml_to, json_to
@@ -185,7 +185,9 @@ def _writers(
     from kg.viewer import render_html
 
     def html(graph: nx.DiGraph, path: str) -> None:
-        Path(path).write_text(render_html(html_graph, max_nodes=max_nodes, note=note), "utf-8")
+        Path(path).write_text(
+            render_html(html_graph, max_nodes=max_nodes, note=note, focus=focus), "utf-8"
+        )
 
     return {
         "graph.graphml": graphml_to,
@@ -498,7 +500,7 @@ def html_command(name: str, depth: int, out: Path | None, graph_path: Path) -> N
     part = neighbourhood(db, node, depth)
     label = str(part.nodes[node].get("label", node))
     target = out or graph_path.parent / f"{slug(label)}.html"
-    write_html(part, target, note=f"Around {label}, {depth} steps.")
+    write_html(part, target, note=f"Around {label}, {depth} steps.", focus=node)
     click.echo(f"{part.number_of_nodes()} nodes around {label} -> {target}")
 
 

@@ -9,7 +9,14 @@ Nothing from the input text is ever parsed as HTML: the data goes into the page 
 ``<`` escaped, and the page's script puts text on screen with ``textContent`` only
 (vis-network draws labels on a canvas and shows string tooltips as text).
 
-Big graphs: the page shows at most :data:`DEFAULT_MAX_NODES` nodes, the most connected
+Two views. The **lineage view** (the default) draws the concepts linked by ``builds_on`` to
+another concept at fixed positions from :func:`kg.layout.lineage_layout` (x by year, families
+stacked), edges coloured by kind of link (:data:`LINK_COLOURS`), inferred ones dashed; papers
+are not drawn there but listed in the side panel (which papers introduce and mention a
+concept). The **overview** is the force-directed map of papers and concepts, with umbrella
+concepts (:func:`umbrella_concepts`) hidden until the reader asks for them.
+
+Big graphs: the overview shows at most :data:`DEFAULT_MAX_NODES` nodes, the most connected
 ones (see :func:`select_nodes`); :func:`neighbourhood` gives the part of the graph around one
 node for a focused page. Above :data:`PHYSICS_MAX_NODES` nodes positions are precomputed and
 physics is off, since vis-network does not settle on big graphs.
@@ -25,13 +32,17 @@ import networkx as nx
 from pyvis.network import Network
 
 from kg.export import KIND_COLOURS, _atomic, layout
+from kg.layout import FONT_SIZE, lineage_layout
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "LINK_COLOURS",
     "PHYSICS_MAX_NODES",
+    "UMBRELLA_SHARE",
     "neighbourhood",
     "render_html",
     "select_nodes",
+    "umbrella_concepts",
     "write_html",
 ]
 
@@ -40,6 +51,23 @@ DEFAULT_MAX_NODES = 200
 #: Above this many nodes drawn, positions are precomputed and physics stays off.
 PHYSICS_MAX_NODES = 1000
 _VIS_DIR = "vis-9.1.2"
+#: One colour per kind of ``builds_on`` link, for the edges and their legend.
+LINK_COLOURS = {
+    "fine-tunes": "#d64545",
+    "extends": "#2e6fd8",
+    "improves": "#2f9e44",
+    "uses": "#8a94a0",
+    "replaces": "#e8590c",
+    "distills": "#9c36b5",
+    "scales": "#c2255c",
+}
+#: A concept named by at least this share of papers is an umbrella term (hidden by default in
+#: the overview) when no paper introduces it or its name is a lower-case common term. On the
+#: seeds "fine-tuning" (25 % of papers) and "pre-training" (22 %) are above it; the next
+#: common terms ("reinforcement learning", 13 %; "scaling laws", 10 %) are below.
+UMBRELLA_SHARE = 0.15
+#: How many paper labels the side panel lists per relation.
+_PANEL_PAPERS = 12
 
 
 def select_nodes(graph: nx.DiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> nx.DiGraph:
@@ -86,6 +114,50 @@ def _asset(name: str) -> str:
     raise FileNotFoundError(f"pyvis does not ship {_VIS_DIR}/{name}")
 
 
+def umbrella_concepts(graph: nx.DiGraph, share: float = UMBRELLA_SHARE) -> set[str]:
+    """Concepts named by at least ``share`` of the papers and introduced by none (or, named in
+    lower case, a common term rather than a name).
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> for p in "abc": G.add_node(p, kind="paper")
+    >>> G.add_node("ft", kind="method", label="fine-tuning", papers=3)
+    >>> G.add_node("T", kind="model", label="Transformer", papers=3)
+    >>> G.add_edge("a", "T", relation="introduces")
+    >>> sorted(umbrella_concepts(G))
+    ['ft']
+    """
+    papers = sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "paper")
+    if not papers:
+        return set()
+    introduced = {v for _, v, d in graph.edges(data=True) if d.get("relation") == "introduces"}
+    found = set()
+    for node, data in graph.nodes(data=True):
+        if data.get("kind", "paper") == "paper":
+            continue
+        if int(data.get("papers", 0) or 0) < share * papers:
+            continue
+        label = str(data.get("label", node))
+        if node not in introduced or label == label.lower():
+            found.add(node)
+    return found
+
+
+def _papers_of(graph: nx.DiGraph, node: str) -> dict:
+    """Short labels of the papers that introduce and that mention ``node``."""
+    result: dict = {}
+    for relation in ("introduces", "mentions"):
+        labels = sorted(
+            str(graph.nodes[p].get("label", p))
+            for p, _, d in graph.in_edges(node, data=True)
+            if d.get("relation") == relation and graph.nodes[p].get("kind") == "paper"
+        )
+        result[relation] = labels[:_PANEL_PAPERS]
+        result[relation + "_count"] = len(labels)
+    return result
+
+
 def _tooltip_fields(data: dict) -> dict:
     years = ""
     if "year_min" in data:
@@ -102,8 +174,66 @@ def _tooltip_fields(data: dict) -> dict:
     }
 
 
-def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict]]:
-    """Node and edge records for vis-network, made by pyvis from a copy of the graph."""
+def _edge_record(graph: nx.DiGraph, child: str, parent: str) -> dict:
+    data = graph.edges[child, parent]
+    return {
+        "from": child,
+        "to": parent,
+        "relation": data.get("relation", ""),
+        "kind_of_link": data.get("kind_of_link", ""),
+        "inferred": bool(data.get("inferred", False)),
+        "evidence": data.get("evidence", ""),
+        "source": data.get("source", ""),
+    }
+
+
+def _lineage_records(graph: nx.DiGraph, max_nodes: int) -> dict:
+    """The lineage view: placed concepts, their ``builds_on`` edges, the year columns."""
+    placed, columns = lineage_layout(graph, max_nodes=max_nodes)
+    drawn = {p.node for p in placed}
+    nodes = []
+    for p in placed:
+        data = graph.nodes[p.node]
+        kind = data.get("kind", "")
+        nodes.append(
+            {
+                "id": p.node,
+                "label": str(data.get("label", p.node)),
+                "color": KIND_COLOURS.get(kind, "#999999"),
+                "x": p.x,
+                "y": p.y,
+                "year": p.year,
+                "column": p.column,
+                "family": p.family,
+                "info": {**_tooltip_fields(data), **_papers_of(graph, p.node)},
+            }
+        )
+    edges = [
+        _edge_record(graph, child, parent)
+        for child, parent, d in graph.edges(data=True)
+        if d.get("relation") == "builds_on"
+        and child in drawn
+        and parent in drawn
+        and child != parent
+    ]
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "columns": columns,
+        "font": FONT_SIZE,
+        "left": min((p.box[0] for p in placed), default=0),
+        "top": min((p.box[1] for p in placed), default=0),
+    }
+
+
+def _records(
+    graph: nx.DiGraph, *, physics: bool, whole: nx.DiGraph
+) -> tuple[list[dict], list[dict]]:
+    """Node and edge records for vis-network, made by pyvis from a copy of the graph.
+
+    Umbrella terms and the papers of a concept are judged on ``whole``, the graph the drawn
+    part was taken from.
+    """
     positions = {} if physics else layout(graph)
     plain = nx.DiGraph()
     for node, data in graph.nodes(data=True):
@@ -124,6 +254,7 @@ def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict
         plain.add_edge(child, parent, relation=data.get("relation", ""))
     network = Network(directed=True, cdn_resources="remote")
     network.from_nx(plain.copy(), show_edge_weights=False)
+    umbrellas = umbrella_concepts(whole)
     nodes = []
     for record in network.nodes:
         data = graph.nodes[record["id"]]
@@ -135,24 +266,11 @@ def _records(graph: nx.DiGraph, *, physics: bool) -> tuple[list[dict], list[dict
                 "value": record["value"],
                 "shape": record["shape"],
                 **({"x": record["x"], "y": record["y"], "physics": False} if not physics else {}),
-                "info": _tooltip_fields(data),
+                "umbrella": record["id"] in umbrellas,
+                "info": {**_tooltip_fields(data), **_papers_of(whole, record["id"])},
             }
         )
-    edges = []
-    for record in network.edges:
-        data = graph.edges[record["from"], record["to"]]
-        relation = data.get("relation", "")
-        edges.append(
-            {
-                "from": record["from"],
-                "to": record["to"],
-                "relation": relation,
-                "kind_of_link": data.get("kind_of_link", ""),
-                "inferred": bool(data.get("inferred", False)),
-                "evidence": data.get("evidence", ""),
-                "source": data.get("source", ""),
-            }
-        )
+    edges = [_edge_record(graph, record["from"], record["to"]) for record in network.edges]
     return nodes, edges
 
 
@@ -174,6 +292,7 @@ def render_html(
     max_nodes: int = DEFAULT_MAX_NODES,
     title: str = "kg: ML papers and concepts",
     note: str = "",
+    focus: str | None = None,
 ) -> str:
     """The page for ``graph`` (at most ``max_nodes`` nodes, the most connected).
 
@@ -186,6 +305,9 @@ def render_html(
         Page title (escaped).
     note : str
         A line shown under the title (escaped), e.g. what a focused page is about.
+    focus : str, optional
+        A node key the page opens on (selected, its lineage highlighted), unless the URL
+        fragment names another.
 
     Returns
     -------
@@ -193,19 +315,22 @@ def render_html(
     """
     shown = select_nodes(graph, max_nodes)
     physics = shown.number_of_nodes() <= PHYSICS_MAX_NODES
-    nodes, edges = _records(shown, physics=physics)
+    nodes, edges = _records(shown, physics=physics, whole=graph)
     cap_note = ""
     if shown.number_of_nodes() < graph.number_of_nodes():
         cap_note = (
             f"Showing the {shown.number_of_nodes()} most connected of "
             f"{graph.number_of_nodes()} nodes; use kg html NAME for one neighbourhood."
         )
+    lineage = _lineage_records(graph, max_nodes)
+    drawn_kinds = {n["info"]["kind"] for n in nodes + lineage["nodes"]}
     payload = {
         "nodes": nodes,
         "edges": edges,
-        "kinds": {
-            k: v for k, v in KIND_COLOURS.items() if any(n["info"]["kind"] == k for n in nodes)
-        },
+        "lineage": lineage,
+        "links": LINK_COLOURS,
+        "focus": focus if focus is not None and focus in graph else None,
+        "kinds": {k: v for k, v in KIND_COLOURS.items() if k in drawn_kinds},
         "physics": physics,
         "title": title,
         "note": " ".join(part for part in (note, cap_note) if part),
@@ -217,6 +342,7 @@ def render_html(
         .replace("/*VIS_JS*/", _asset("vis-network.min.js").replace("</script", "<\\/script"))
         .replace("/*KG_DATA*/null", _json_for_script(payload))
         .replace("<!--NODE_COUNT-->", str(len(nodes)))
+        .replace("<!--LINEAGE_COUNT-->", str(len(lineage["nodes"])))
     )
 
 
