@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import networkx as nx
@@ -87,6 +88,18 @@ class Visit:
                 "window.kgNetwork.body.data.nodes.get().filter(n => !n.hidden).map(n => n.label)"
             )
         )
+
+    def wait_until(self, expression: str, timeout: float = 30.0) -> None:
+        """Poll `expression` until it is truthy.
+
+        Playwright's wait_for_function evals its predicate inside the page, which the map's
+        Content-Security-Policy (no 'unsafe-eval') refuses; page.evaluate is not bound by it.
+        """
+        deadline = time.monotonic() + timeout
+        while not self.page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout:.0f} s: {expression}")
+            self.page.wait_for_timeout(100)
 
     def close(self):
         self.context.close()
@@ -209,9 +222,13 @@ def test_umbrella_terms_hidden_until_asked_for(browser, seeds_graph):
         assert visit.page.evaluate(papers + ".length") == 0
         box = visit.page.locator("#network-overview").bounding_box()
         visit.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        for _ in range(12):
+        # How far one wheel step zooms is vis-network's business; wheel until the scale is readable.
+        for _ in range(60):
+            if visit.page.evaluate("kgNetwork.getScale()") >= 1.3:
+                break
             visit.page.mouse.wheel(0, -400)
-        visit.page.wait_for_function(papers + ".length > 0")
+            visit.page.wait_for_timeout(20)
+        visit.wait_until(papers + ".length > 0")
         assert visit.errors == []
     finally:
         visit.close()
@@ -222,9 +239,7 @@ def test_url_fragment_opens_a_view_on_a_node(browser, seeds_graph):
     for view, name in (("lineage", "RoBERTa"), ("overview", "Transformer")):
         visit = Visit(browser, out / "graph.html", f"#node={name}&view={view}")
         try:
-            visit.page.wait_for_function(
-                f"document.getElementById('panel').innerText.startsWith('{name}')"
-            )
+            visit.wait_until(f"document.getElementById('panel').innerText.startsWith('{name}')")
             assert visit.page.get_attribute("body", "data-view") == view
             selected = visit.page.evaluate("kgNetwork.getSelectedNodes()")
             assert len(selected) == 1
