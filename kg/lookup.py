@@ -16,6 +16,7 @@ import difflib
 import itertools
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import ConceptNotFound, KgError
@@ -228,47 +229,105 @@ def card(db: sqlite3.Connection, name: str) -> dict:
     return result
 
 
-def _expand(db: sqlite3.Connection, frontier: list[str]) -> list[tuple[str, str]]:
-    """(frontier node, neighbour) for every edge touching the frontier, either direction."""
+def _expand(db: sqlite3.Connection, frontier: list[str]) -> list[tuple[str, str, int]]:
+    """(frontier node, neighbour, neighbour's degree) for every edge touching the frontier.
+
+    Read from indexes alone (``edges_source``/``edges_target`` hold both ends and
+    ``nodes_degree`` the degree), never from the wide rows that carry abstracts and evidence:
+    a hub's tens of thousands of edges then cost milliseconds, not a second.
+    """
     ids = json.dumps(frontier)
+    # INDEXED BY: left to itself the planner takes the unique index on id and then reads
+    # each neighbour's whole row for its degree.
     return db.execute(
-        """SELECT source, target FROM edges WHERE source IN (SELECT value FROM json_each(?1))
+        """SELECT e.source, e.target, n.degree FROM edges e
+        JOIN nodes n INDEXED BY nodes_degree ON n.id = e.target
+        WHERE e.source IN (SELECT value FROM json_each(?1))
         UNION ALL
-        SELECT target, source FROM edges WHERE target IN (SELECT value FROM json_each(?1))""",
+        SELECT e.target, e.source, n.degree FROM edges e
+        JOIN nodes n INDEXED BY nodes_degree ON n.id = e.source
+        WHERE e.target IN (SELECT value FROM json_each(?1))""",
         (ids,),
     ).fetchall()
 
 
+def _touching(db: sqlite3.Connection, node: str, others: dict) -> str | None:
+    """A neighbour of ``node`` among ``others``, if any (the index is scanned, no row read)."""
+    row = db.execute(
+        """SELECT target FROM edges WHERE source = ?1
+            AND target IN (SELECT value FROM json_each(?2))
+        UNION ALL SELECT source FROM edges WHERE target = ?1
+            AND source IN (SELECT value FROM json_each(?2))
+        LIMIT 1""",
+        (node, json.dumps(list(others))),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _degree(db: sqlite3.Connection, node: str) -> int:
+    return int(db.execute("SELECT degree FROM nodes WHERE id = ?", (node,)).fetchone()[0])
+
+
+#: Edges one step of the path search reads at most, unless a single node has more.
+_STEP_EDGES = 2000
+
+
+def _cheapest_first(frontier: dict[str, int]) -> Iterator[list[str]]:
+    """The frontier's nodes in batches, fewest edges first, each batch about _STEP_EDGES."""
+    batch: list[str] = []
+    edges = 0
+    for node in sorted(frontier, key=lambda n: (frontier[n], n)):
+        if batch and edges + frontier[node] > _STEP_EDGES:
+            yield batch
+            batch, edges = [], 0
+        batch.append(node)
+        edges += frontier[node]
+    if batch:
+        yield batch
+
+
 def _shortest(db: sqlite3.Connection, start: str, end: str) -> list[str] | None:
-    """A shortest undirected path, by breadth-first search from both ends."""
+    """A shortest undirected path, by breadth-first search from both ends.
+
+    Each round grows the side whose frontier has fewer edges to read (the sum of its nodes'
+    degrees), and reads that frontier's nodes fewest edges first, stopping at the first
+    node the other side has reached. Stopping mid-round is safe: with the sides at depths
+    ``a`` and ``b`` and no meeting yet, every path is at least ``a + b + 1`` long, and any
+    meeting found in this round gives exactly that. So a hub concept that thousands of
+    papers mention is expanded only when no cheaper node of its round meets the other side.
+    """
     if start == end:
         return [start]
     sides = [{start: (None, 0)}, {end: (None, 0)}]
-    frontiers = [[start], [end]]
+    frontiers = [{start: _degree(db, start)}, {end: _degree(db, end)}]
     while frontiers[0] and frontiers[1]:
-        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        side = 0 if sum(frontiers[0].values()) <= sum(frontiers[1].values()) else 1
         mine, theirs = sides[side], sides[1 - side]
-        nxt, meets = [], []
-        for here, there in _expand(db, frontiers[side]):
-            if there in mine:
-                continue
-            mine[there] = (here, mine[here][1] + 1)
-            nxt.append(there)
-            if there in theirs:
-                meets.append(there)
-        frontiers[side] = nxt
-        if meets:
-            best = min(meets, key=lambda m: sides[0][m][1] + sides[1][m][1])
-            first, node = [], best
-            while node is not None:
-                first.append(node)
-                node = sides[0][node][0]
-            rest, node = [], sides[1][best][0]
-            while node is not None:
-                rest.append(node)
-                node = sides[1][node][0]
-            return first[::-1] + rest
+        grown: dict[str, int] = {}
+        for batch in _cheapest_first(frontiers[side]):
+            if frontiers[side][batch[0]] > _STEP_EDGES:  # a hub: ask before reading it all
+                there = _touching(db, batch[0], theirs)
+                if there is not None:
+                    mine[there] = (batch[0], mine[batch[0]][1] + 1)
+                    return _walk(sides[0], there)[::-1] + _walk(sides[1], there)[1:]
+            for here, there, degree in _expand(db, batch):
+                if there in mine:
+                    continue
+                mine[there] = (here, mine[here][1] + 1)
+                grown[there] = degree
+                if there in theirs:
+                    return _walk(sides[0], there)[::-1] + _walk(sides[1], there)[1:]
+        frontiers[side] = grown
     return None
+
+
+def _walk(side: dict[str, tuple[str | None, int]], node: str | None) -> list[str]:
+    """From ``node`` back to the side's start."""
+    nodes = []
+    while node is not None:
+        nodes.append(node)
+        node = side[node][0]
+    return nodes
 
 
 def path_between(db: sqlite3.Connection, source: str, target: str) -> list[dict]:
@@ -319,7 +378,7 @@ def neighbourhood(db: sqlite3.Connection, node: str, depth: int = 2) -> nx.DiGra
 
     seen, frontier = {node}, [node]
     for _ in range(depth):
-        frontier = [b for a, b in _expand(db, frontier) if b not in seen and not seen.add(b)]
+        frontier = [b for _, b, _ in _expand(db, frontier) if b not in seen and not seen.add(b)]
         if not frontier:
             break
     ids = json.dumps(sorted(seen))

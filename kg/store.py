@@ -11,14 +11,17 @@ is :data:`APPLICATION_ID`, so a foreign SQLite file is recognised)
 ``nodes``
     ``seq`` (INTEGER PRIMARY KEY, the graph's node order), ``id`` (TEXT UNIQUE), ``label``,
     ``kind``, ``title``, ``abstract``, ``aliases`` (``|``-joined), ``papers``, ``year_min``,
-    ``year_max``, ``sources`` (``;``-joined), ``attrs`` (JSON object of every other
-    attribute, so nothing the graph carries is lost). Indexed on ``kind`` and ``papers``.
+    ``year_max``, ``sources`` (``;``-joined), ``degree`` (how many edges touch the node, either
+    direction: what a path search costs to step through it), ``attrs`` (JSON object of every
+    other attribute, so nothing the graph carries is lost). Indexed on ``kind``, ``(id,
+    degree)``, and on ``papers`` for concepts.
 ``edges``
     ``seq`` (INTEGER PRIMARY KEY, the graph's edge order), ``source``, ``target`` (node ids;
     ``builds_on`` points child -> parent), ``relation``, ``kind_of_link``, ``inferred``
     (0/1, NULL when the edge has none), ``evidence``, ``location`` (the ``FILE:LINE`` the
     graph calls ``source``), ``stated_at``, ``attrs`` (JSON, the rest). Indexed on
-    ``(source, relation)``, ``(target, relation)`` and ``(relation, inferred)``.
+    ``(source, relation, target)``, ``(target, relation, source)`` and ``(relation,
+    inferred)``.
 ``aliases``
     ``folded`` (a spelling lower-cased without spaces, hyphens, dots...), ``node``, ``name``
     (the spelling), ``rank`` (0 the label, then the aliases, then the title). Indexed on
@@ -55,7 +58,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; a database with another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` of a kg database ("KGdb").
 APPLICATION_ID = 0x4B476462
 
@@ -84,7 +87,7 @@ _SCHEMA = """
 CREATE TABLE nodes (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, label TEXT, kind TEXT, title TEXT,
     abstract TEXT, aliases TEXT, papers INTEGER, year_min INTEGER, year_max INTEGER,
-    sources TEXT, attrs TEXT NOT NULL DEFAULT '{}'
+    sources TEXT, degree INTEGER NOT NULL DEFAULT 0, attrs TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE edges (
     seq INTEGER PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL, relation TEXT,
@@ -97,11 +100,13 @@ CREATE TABLE lineage_trees (root TEXT PRIMARY KEY, label TEXT, size INTEGER);
 CREATE VIRTUAL TABLE search USING fts5(names, abstract, tokenize='trigram');
 """
 _INDEXES = """
-CREATE INDEX edges_source ON edges (source, relation);
-CREATE INDEX edges_target ON edges (target, relation);
+CREATE INDEX edges_source ON edges (source, relation, target);
+CREATE INDEX edges_target ON edges (target, relation, source);
 CREATE INDEX edges_relation ON edges (relation, inferred);
 CREATE INDEX nodes_kind ON nodes (kind);
-CREATE INDEX nodes_papers ON nodes (papers DESC, label);
+CREATE INDEX nodes_degree ON nodes (id, degree);
+CREATE INDEX nodes_concepts_by_papers ON nodes (papers DESC, label, seq)
+    WHERE kind IS NOT 'paper';
 CREATE INDEX aliases_folded ON aliases (folded);
 CREATE INDEX aliases_node ON aliases (node, rank);
 """
@@ -153,12 +158,18 @@ def _fill(db: sqlite3.Connection, graph: Any) -> None:
     for seq, (node, data) in enumerate(graph.nodes(data=True), start=1):
         rest = {k: v for k, v in data.items() if k not in _NODE_COLUMNS}
         nodes.append(
-            (seq, node, *(data.get(c) for c in _NODE_COLUMNS), json.dumps(rest, ensure_ascii=False))
+            (
+                seq,
+                node,
+                *(data.get(c) for c in _NODE_COLUMNS),
+                graph.degree(node),
+                json.dumps(rest, ensure_ascii=False),
+            )
         )
         names = _names(data, node)
         aliases += [(fold(n), node, n, rank) for rank, n in enumerate(names)]
         texts.append((seq, " | ".join(names), str(data.get("abstract", ""))))
-    db.executemany(f"INSERT INTO nodes VALUES ({','.join('?' * 12)})", nodes)
+    db.executemany(f"INSERT INTO nodes VALUES ({','.join('?' * 13)})", nodes)
     db.executemany("INSERT INTO aliases VALUES (?,?,?,?)", aliases)
     db.executemany("INSERT INTO search (rowid, names, abstract) VALUES (?,?,?)", texts)
     edges = []

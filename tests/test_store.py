@@ -157,6 +157,22 @@ def test_each_query_on_a_small_database(small):
     )
 
 
+def test_path_search_goes_round_a_hub_it_does_not_need(monkeypatch):
+    graph = nx.DiGraph()
+    graph.add_edges_from([("a", "p1"), ("p1", "c"), ("p2", "c"), ("b", "p2"), ("a", "hub")])
+    graph.add_edges_from(("hub", f"leaf{i}") for i in range(2000))
+    db = graph_to_memory(graph)
+    assert db.execute("SELECT degree FROM nodes WHERE id = 'hub'").fetchone()[0] == 2001
+    read: list[int] = []
+    expand = lookup._expand
+    monkeypatch.setattr(
+        lookup, "_expand", lambda d, f: read.append(len(rows := expand(d, f))) or rows
+    )
+    steps = lookup.path_between(db, "a", "b")
+    assert [s["from"] for s in steps] == ["a", "p1", "c", "p2"]
+    assert sum(read) < 20  # the hub's 2,001 edges were never read
+
+
 def test_graphml_is_loaded_into_memory(tmp_path):
     graph = nx.DiGraph()
     graph.add_node("a", label="A", kind="model")
