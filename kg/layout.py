@@ -36,6 +36,7 @@ __all__ = [
     "lineage_subgraph",
     "node_year",
     "overlaps",
+    "year_label",
 ]
 
 #: Label font size (canvas units) the page draws the lineage view with.
@@ -82,6 +83,19 @@ def node_year(data: dict) -> float | None:
         return None
     high = data.get("year_max", low)
     return (float(low) + float(high)) / 2
+
+
+def year_label(data: dict) -> str:
+    """The year column a node goes in: its year, its range ("2017–2020"), or :data:`NO_YEAR`.
+
+    >>> year_label({"year_min": 2017, "year_max": 2020}), year_label({"year_min": 2019})
+    ('2017–2020', '2019')
+    """
+    low = data.get("year_min")
+    if low is None:
+        return NO_YEAR
+    high = data.get("year_max", low)
+    return f"{int(low)}" if int(high) == int(low) else f"{int(low)}–{int(high)}"
 
 
 def label_box(label: str, font_size: float = FONT_SIZE) -> tuple[float, float]:
@@ -158,10 +172,10 @@ def lineage_layout(
     height = label_box("x", font_size)[1]
     row = 2 * _DOT + height + _ROW_GAP
 
-    keys = sorted({y for y in years.values() if y is not None})
+    column_of = {n: year_label(part.nodes[n]) for n in years}
+    keys = sorted({(y, column_of[n]) for n, y in years.items() if y is not None})
     columns: list[str] = [NO_YEAR] if any(y is None for y in years.values()) else []
-    columns += [f"{y:g}" for y in keys]
-    column_of = {n: NO_YEAR if y is None else f"{y:g}" for n, y in years.items()}
+    columns += [label for _, label in keys]
     members_of = []  # per family: column -> its nodes
     for family in families:
         by_column: dict[str, list[str]] = {}

@@ -37,7 +37,7 @@ def test_x_follows_the_year_and_no_year_is_leftmost():
     by_node = {p.node: p for p in placed}
     assert by_node["a"].x < by_node["x"].x < by_node["t"].x < by_node["b"].x < by_node["r"].x
     assert by_node["r"].x == by_node["d"].x and by_node["r"].y != by_node["d"].y
-    assert by_node["x"].column == "2016"  # a range is placed at its midpoint
+    assert by_node["x"].column == "2015–2017"  # a range, placed at its midpoint
     for first in placed:
         for second in placed:
             if first.year is not None and second.year is not None and first.year < second.year:
