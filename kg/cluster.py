@@ -65,6 +65,11 @@ class PipelinePlugin(WorkerPlugin):
     ----------
     vocabulary_path, use_vocabulary
         Passed to :func:`kg.extract.build_pipeline`.
+
+    Examples
+    --------
+    >>> PipelinePlugin(use_vocabulary=False).options
+    {'vocabulary_path': '', 'use_vocabulary': False}
     """
 
     def __init__(self, *, vocabulary_path: str = "", use_vocabulary: bool = True) -> None:
@@ -132,6 +137,14 @@ def connect(target: str | int, *, quiet_logs: bool = True) -> Iterator[Client]:
     ------
     ClusterError
         The scheduler cannot be reached, has no workers, or its workers run another kg.
+
+    Examples
+    --------
+    >>> with connect(1) as client:
+    ...     [threads for threads in client.nthreads().values()]
+    ...     min(worker_peak_memory(client).values()) > 0
+    [1]
+    True
     """
     cluster: LocalCluster | None = None
     client: Client | None = None
@@ -213,6 +226,18 @@ def extract_on_cluster(
     ------
     ClusterError
         A task failed after its retries, or its workers kept dying.
+
+    Examples
+    --------
+    >>> from kg.model import Paragraph
+    >>> text = "We introduce FooNet, a model fine-tuned from RoBERTa."
+    >>> entry = Entry("p.txt", 1, 1, paragraphs=(Paragraph(text, 1, "abstract"),))
+    >>> with connect(1) as client:
+    ...     found = list(extract_on_cluster([entry], client))
+    >>> [(m.text, m.introduced) for m in found[0].mentions]
+    [('FooNet', True), ('fine-tuned', False), ('RoBERTa', False)]
+    >>> [(c.child.text, c.link, c.parent.text) for c in found[0].claims]
+    [('FooNet', 'fine-tunes', 'RoBERTa')]
     """
     plugin = PipelinePlugin(vocabulary_path=vocabulary_path, use_vocabulary=use_vocabulary)
     try:
@@ -249,6 +274,10 @@ def worker_peak_memory(client: Client) -> dict[str, int]:
     -------
     dict
         ``{worker address: kB}``.
+
+    See Also
+    --------
+    connect : its example reads the workers' peak memory.
     """
     return client.run(_peak_rss_kb)
 
