@@ -176,8 +176,9 @@ def connect(target: str | int, *, quiet_logs: bool = True) -> Iterator[Client]:
             if not isinstance(target, int):
                 reason += f"; start one with: dask worker {target}"
             raise ClusterError(where, reason) from None
-        except Exception as error:
-            raise ClusterError(where, _one_line(error)) from None
+        except Exception as error:  # a worker that cannot run kg's code at all
+            reason = f"{_one_line(error)}; every worker needs kg[dask] {kg.__version__}"
+            raise ClusterError(where, reason) from None
         others = {worker: v for worker, v in versions.items() if v != kg.__version__}
         if others:
             worker, version = sorted(others.items())[0]

@@ -149,6 +149,23 @@ def test_workers_that_keep_dying_fail_the_build_in_one_line_and_leave_output_alo
 
 
 @needs_dask
+def test_workers_running_another_kg_version_are_refused(cluster, monkeypatch, tmp_path):
+    import kg
+
+    real = kg.__version__
+    monkeypatch.setattr(kg, "__version__", "0.0.1")  # this process's; the workers keep theirs
+    result = build(str(SEEDS), "--dask", cluster.scheduler.address, "-o", str(tmp_path))
+    assert result.exit_code == 1
+    worker = sorted(cluster.nthreads())[0]
+    assert result.output == (
+        f"Error: Dask cluster {cluster.scheduler.address}: worker {worker} runs kg "
+        f"{real}, this machine kg 0.0.1; "
+        "install the same kg on every machine\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dask
 def test_an_unreachable_scheduler_is_one_line_and_exit_code_1(tmp_path):
     import dask
 
