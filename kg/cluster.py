@@ -158,6 +158,8 @@ def connect(target: str | int, *, quiet_logs: bool = True) -> Iterator[Client]:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # Its health endpoint on any free port: 8787 may be another scheduler's.
+                    scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=level,
                 )
                 client = Client(cluster)

@@ -57,7 +57,11 @@ def cluster():
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40
+            n_workers=2,
+            threads_per_worker=1,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},
+            silence_logs=40,
         ) as local,
         Client(local) as client,
     ):
