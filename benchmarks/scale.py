@@ -9,7 +9,15 @@ memory (the build process plus its extraction workers) is the build's own.
 Prints, per size: entries, wall time, entries/s, peak memory, and the time to write the
 GraphML file (and the other outputs) on their own.
 
-Run:  python benchmarks/scale.py [--sizes 1000 10000 100000] [--jobs 2]
+With ``--dask local:N`` (or a scheduler address) each size is also built with extraction on
+Dask, as ``kg build --dask`` runs it, on the row after the local one. Its build time counts
+starting the cluster (for ``local:N``); "client MB" is the build process's peak (VmHWM; for
+``local:N`` the scheduler runs in it too), "worker MB" the largest worker's peak (VmHWM read
+on each worker at the end of the build). On the local rows "worker MB" is the largest pool
+worker's ru_maxrss (which counts the pages it shares with its parent), and "peak MB" is
+client + largest worker on both.
+
+Run:  python benchmarks/scale.py [--sizes 1000 10000 100000] [--jobs 2] [--dask local:2]
 """
 
 from __future__ import annotations
@@ -38,9 +46,23 @@ from kg.export import write_outputs
 from kg.pipeline import build
 from kg.viewer import DEFAULT_MAX_NODES
 
-folder, out, jobs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+folder, out, jobs, dask = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+def vmhwm_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
 started = time.perf_counter()
-result = build([folder], n_process=jobs)
+if dask:
+    from kg.cluster import connect, extract_on_cluster, worker_peak_memory
+    target = int(dask[len("local:"):]) if dask.startswith("local:") else dask
+    with connect(target) as client:
+        result = build([folder], extractor=lambda e: extract_on_cluster(e, client))
+        worker_kb = max(worker_peak_memory(client).values())
+else:
+    result = build([folder], n_process=jobs)
+    worker_kb = None
 built = time.perf_counter()
 writers = _writers(result.graph, DEFAULT_MAX_NODES, "")
 timings = {}
@@ -50,10 +72,12 @@ for name, writer in writers.items():
     timings[name] = time.perf_counter() - begun
 done = time.perf_counter()
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if worker_kb is None:
+    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({
     "build": built - started, "write": done - built, "total": done - started,
-    "writers": timings, "peak_kb": own + workers,
+    "writers": timings, "peak_kb": own + worker_kb, "client_kb": vmhwm_kb(),
+    "worker_kb": worker_kb,
     "nodes": result.graph.number_of_nodes(), "edges": result.graph.number_of_edges(),
     "entries": sum(page.entries for page in result.pages),
     "html_bytes": (out / "graph.html").stat().st_size,
@@ -101,36 +125,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--dask", default="", metavar="ADDRESS|local:N", help="also build on this Dask cluster"
+    )
     args = parser.parse_args()
+    modes = [f"-j {args.jobs}"] + ([f"--dask {args.dask}"] if args.dask else [])
     print(
-        f"{'entries':>8} {'build s':>8} {'entries/s':>10} {'peak MB':>8} {'GraphML s':>10} "
-        f"{'all outputs s':>14} {'total s':>8} {'nodes':>8} {'edges':>9} {'GraphML MB':>11}"
+        f"{'entries':>8} {'mode':>15} {'build s':>8} {'entries/s':>10} {'peak MB':>8} "
+        f"{'client MB':>10} {'worker MB':>10} {'GraphML s':>10} {'all outputs s':>14} "
+        f"{'total s':>8} {'nodes':>8} {'edges':>9} {'GraphML MB':>11}"
     )
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as work:
-            folder, out = Path(work) / "pages", Path(work) / "out"
+            folder = Path(work) / "pages"
             folder.mkdir()
             make_corpus(size, folder)
-            started = time.perf_counter()
-            child = subprocess.run(
-                [sys.executable, "-c", CHILD, str(folder), str(out), str(args.jobs)],
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=ROOT,
-            )
-            wall = time.perf_counter() - started
-            if child.returncode != 0:
-                print(f"{size:8} failed: {child.stderr.strip().splitlines()[-1:]}")
-                continue
-            data = json.loads(child.stdout.strip().splitlines()[-1])
-            rate = data["entries"] / data["build"]
-            print(
-                f"{data['entries']:8} {data['build']:8.1f} {rate:10,.0f} "
-                f"{data['peak_kb'] / 1024:8,.0f} {data['writers']['graph.graphml']:10.1f} "
-                f"{data['write']:14.1f} {wall:8.1f} {data['nodes']:8,} {data['edges']:9,} "
-                f"{data['graphml_bytes'] / 2**20:11,.0f}"
-            )
+            for mode in modes:
+                dask = args.dask if mode.startswith("--dask") else ""
+                out = Path(work) / f"out{'-dask' if dask else ''}"
+                started = time.perf_counter()
+                child = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(folder), str(out), str(args.jobs), dask],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    cwd=ROOT,
+                )
+                wall = time.perf_counter() - started
+                if child.returncode != 0:
+                    print(f"{size:8} {mode:>15} failed: {child.stderr.strip().splitlines()[-1:]}")
+                    continue
+                data = json.loads(child.stdout.strip().splitlines()[-1])
+                rate = data["entries"] / data["build"]
+                print(
+                    f"{data['entries']:8} {mode:>15} {data['build']:8.1f} {rate:10,.0f} "
+                    f"{data['peak_kb'] / 1024:8,.0f} {data['client_kb'] / 1024:10,.0f} "
+                    f"{data['worker_kb'] / 1024:10,.0f} "
+                    f"{data['writers']['graph.graphml']:10.1f} {data['write']:14.1f} "
+                    f"{wall:8.1f} {data['nodes']:8,} {data['edges']:9,} "
+                    f"{data['graphml_bytes'] / 2**20:11,.0f}"
+                )
 
 
 if __name__ == "__main__":

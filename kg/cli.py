@@ -76,6 +76,25 @@ def _page_line(report: Any) -> str:
     return line
 
 
+class _DaskTarget(click.ParamType):
+    """``local:N`` (N >= 1 worker processes, returned as int) or a scheduler address."""
+
+    name = "address"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.startswith("local:"):
+            count = text[len("local:") :]
+            if not count.isdigit() or int(count) < 1:
+                self.fail(f"{text!r}: local:N needs a number of workers N >= 1", param, ctx)
+            return int(count)
+        if not text or any(c.isspace() for c in text):
+            self.fail(f"{text!r} is not a scheduler address (tcp://host:8786) or local:N")
+        return text
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -114,6 +133,15 @@ def _page_line(report: Any) -> str:
     show_default=True,
     help="Worker processes for extraction.",
 )
+@click.option(
+    "--dask",
+    "dask_target",
+    metavar="ADDRESS|local:N",
+    type=_DaskTarget(),
+    default=None,
+    help="Extract on a Dask cluster: a scheduler address (tcp://host:8786), or local:N to "
+    "start N worker processes here (needs: pip install 'kg[dask]').",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 @_reports_errors
 def build(
@@ -123,6 +151,7 @@ def build(
     focus: str | None,
     depth: int,
     jobs: int,
+    dask_target: str | int | None,
     quiet: bool,
 ) -> None:
     """Build the graph from pages of paper listings.
@@ -137,16 +166,23 @@ def build(
         kg build
         kg build seeds/ more-pages/ -o output/
         kg build --focus RoBERTa --depth 2
+        kg build pages/ --dask local:2
+        kg build pages/ --dask tcp://scheduler:8786
     """
     from kg.export import write_outputs
     from kg.pipeline import build as build_graph
     from kg.viewer import DEFAULT_MAX_NODES
 
+    if dask_target is not None and jobs > 1:
+        raise click.UsageError("use just one of --dask and -j/--jobs")
     started = time.perf_counter()
     inputs = list(paths) or [Path(DEFAULT_INPUT)]
     show_progress = not quiet and sys.stderr.isatty()
     bar = _progress_bar() if show_progress else None
-    result = build_graph(inputs, n_process=jobs, progress=bar)
+    if dask_target is None:
+        result = build_graph(inputs, n_process=jobs, progress=bar)
+    else:
+        result = _build_on_dask(inputs, dask_target, progress=bar)
     if bar is not None:
         bar(0, 0, finish=True)
     for notice in result.notices:
@@ -173,6 +209,30 @@ def build(
             f"Built {counts['papers']} papers, {counts['concepts']} concepts, "
             f"{counts['edges']} edges ({counts['builds_on']} builds_on) in "
             f"{time.perf_counter() - started:.1f} s -> {', '.join(str(p) for p in written)}"
+        )
+
+
+class _ExitTwo(click.ClickException):
+    exit_code = 2
+
+
+def _build_on_dask(
+    inputs: list[Path], target: str | int, *, progress: Callable[..., None] | None
+) -> Any:
+    """The build with extraction on a Dask cluster (imports Dask only here)."""
+    try:
+        from kg.cluster import connect, extract_on_cluster
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("dask", "distributed"):
+            raise
+        raise _ExitTwo(
+            "--dask needs Dask, which is not installed: pip install 'kg[dask]'"
+        ) from None
+    from kg.pipeline import build as build_graph
+
+    with connect(target) as client:
+        return build_graph(
+            inputs, progress=progress, extractor=lambda e: extract_on_cluster(e, client)
         )
 
 

@@ -5,7 +5,14 @@ A message names the input and, where there is one, the way out.
 
 from __future__ import annotations
 
-__all__ = ["ConceptNotFound", "GraphFileError", "InputError", "KgError", "OutputError"]
+__all__ = [
+    "ClusterError",
+    "ConceptNotFound",
+    "GraphFileError",
+    "InputError",
+    "KgError",
+    "OutputError",
+]
 
 
 class KgError(Exception):
@@ -64,3 +71,18 @@ class ConceptNotFound(KgError):
         else:
             hint = f"Try: kg search {name}"
         super().__init__(f"no concept named {name!r}. {hint}")
+
+
+class ClusterError(KgError):
+    """The Dask cluster of ``kg build --dask`` cannot be used, or failed during the build.
+
+    Examples
+    --------
+    >>> str(ClusterError("tcp://10.0.0.5:8786", "OSError: Timed out"))
+    'Dask cluster tcp://10.0.0.5:8786: OSError: Timed out'
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"Dask cluster {where}: {reason}")

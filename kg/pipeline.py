@@ -20,13 +20,18 @@ from kg.claims import read_claims
 from kg.extract import build_pipeline, extract_entries
 from kg.graph import build_graph
 from kg.lineage import add_lineage
-from kg.model import Entry, Notice, Page, SegmentedPage
+from kg.model import Entry, ExtractedEntry, Notice, Page, SegmentedPage
 from kg.read import read_pages
 from kg.resolve import resolve
 from kg.segment import load_page_cues, segment_page
 from kg.vocab import Vocabulary, load_vocabulary
 
-__all__ = ["BuildResult", "PageReport", "build", "segment_paths"]
+__all__ = ["BuildResult", "Extractor", "PageReport", "build", "segment_paths"]
+
+#: What turns entries into extracted entries with their claims read, in order: by default
+#: :func:`kg.extract.extract_entries` then :func:`kg.claims.read_claims` in this process
+#: (and its ``n_process`` pool); :func:`kg.cluster.extract_on_cluster` on a Dask cluster.
+Extractor = Callable[[Iterable[Entry]], Iterable[ExtractedEntry]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def build(
     n_process: int = 1,
     batch_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
+    extractor: Extractor | None = None,
 ) -> BuildResult:
     """Build the knowledge graph from the pages under ``paths``.
 
@@ -113,6 +119,9 @@ def build(
         Passed to ``nlp.pipe``.
     progress : callable, optional
         Called as ``progress(entries_done, entries_total)`` while extracting.
+    extractor : callable, optional
+        Extraction and claims somewhere else (see :data:`Extractor`); ``nlp``,
+        ``n_process`` and ``batch_size`` are then not used.
 
     Returns
     -------
@@ -125,7 +134,6 @@ def build(
     """
     pages, skipped_files = segment_paths(paths)
     vocabulary = vocabulary or load_vocabulary()
-    nlp = nlp or build_pipeline()
     # Entries leave the queue as extraction takes them, so their text is freed as it goes.
     entries: deque[Entry] = deque(entry for page in pages for entry in page.entries)
     total = len(entries)
@@ -143,10 +151,13 @@ def build(
                 progress(done, total)
             yield item
 
-    extracted = counted(
-        extract_entries(drain(entries), nlp, batch_size=batch_size, n_process=n_process)
-    )
-    corpus = add_lineage(resolve((read_claims(item) for item in extracted), vocabulary))
+    if extractor is None:
+        nlp = nlp or build_pipeline()
+        found = extract_entries(drain(entries), nlp, batch_size=batch_size, n_process=n_process)
+        claimed: Iterable[ExtractedEntry] = (read_claims(item) for item in found)
+    else:
+        claimed = extractor(drain(entries))
+    corpus = add_lineage(resolve(counted(claimed), vocabulary))
     graph = build_graph(corpus)
     reports += [PageReport(n.source, 0, None, {}, read=False) for n in skipped_files]
     notices += list(corpus.notices)
