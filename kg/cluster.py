@@ -29,7 +29,7 @@ from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 import kg
 from kg.claims import read_claims
 from kg.errors import ClusterError
-from kg.extract import build_pipeline, extract_entries
+from kg.extract import batches, build_pipeline, extract_entries
 from kg.model import Entry, ExtractedEntry
 
 __all__ = [
@@ -250,9 +250,8 @@ def extract_on_cluster(
         raise ClusterError(_address(client), _one_line(error)) from None
     window = threads * IN_FLIGHT_PER_THREAD
     pending: deque = deque()
-    batches = _batches(entries, batch_size)
     try:
-        for batch in batches:
+        for batch in batches(entries, batch_size):
             pending.append(
                 client.submit(_extract_task, batch, batch_size, retries=RETRIES, pure=False)
             )
@@ -289,17 +288,6 @@ def _take(future: Any) -> list[ExtractedEntry]:
     result = future.result()
     future.release()
     return result
-
-
-def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
-    batch: list[Entry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _address(client: Client) -> str:

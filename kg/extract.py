@@ -53,7 +53,7 @@ from kg.discover import (
 from kg.model import KINDS, Entry, ExtractedEntry, Mention
 from kg.vocab import Vocabulary, load_vocabulary
 
-__all__ = ["build_pipeline", "clean_markup", "extract_entries", "mentions_in_doc"]
+__all__ = ["batches", "build_pipeline", "clean_markup", "extract_entries", "mentions_in_doc"]
 
 GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
 #: Nouns a new thing is described by ("a pre-training technique", "an RL framework").
@@ -454,7 +454,7 @@ def extract_entries(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with context.Pool(n_process, initializer=_start_worker, initargs=(nlp, batch_size)) as pool:
-        for results in pool.imap(_extract_batch, _batches(entries, batch_size)):
+        for results in pool.imap(_extract_batch, batches(entries, batch_size)):
             yield from results
 
 
@@ -478,7 +478,8 @@ def _extract(entries: Iterable[Entry], nlp: Language, batch_size: int) -> Iterat
             current = []
 
 
-def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+def batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    """``entries`` in lists of ``size`` (the last one shorter), read lazily."""
     batch: list[Entry] = []
     for entry in entries:
         batch.append(entry)

@@ -251,15 +251,18 @@ def _expand(db: sqlite3.Connection, frontier: list[str]) -> list[tuple[str, str,
     ).fetchall()
 
 
-def _touching(db: sqlite3.Connection, node: str, others: dict) -> str | None:
-    """A neighbour of ``node`` among ``others``, if any (the index is scanned, no row read)."""
+def _touching(db: sqlite3.Connection, node: str, others: str) -> str | None:
+    """A neighbour of ``node`` among ``others`` (node ids as a JSON list), if any.
+
+    Only the index is scanned, no row read.
+    """
     row = db.execute(
         """SELECT target FROM edges WHERE source = ?1
             AND target IN (SELECT value FROM json_each(?2))
         UNION ALL SELECT source FROM edges WHERE target = ?1
             AND source IN (SELECT value FROM json_each(?2))
         LIMIT 1""",
-        (node, json.dumps(list(others))),
+        (node, others),
     ).fetchone()
     return None if row is None else str(row[0])
 
@@ -304,9 +307,11 @@ def _shortest(db: sqlite3.Connection, start: str, end: str) -> list[str] | None:
         side = 0 if sum(frontiers[0].values()) <= sum(frontiers[1].values()) else 1
         mine, theirs = sides[side], sides[1 - side]
         grown: dict[str, int] = {}
+        their_ids = ""  # the other side as JSON, made once a round and only if a hub asks
         for batch in _cheapest_first(frontiers[side]):
             if frontiers[side][batch[0]] > _STEP_EDGES:  # a hub: ask before reading it all
-                there = _touching(db, batch[0], theirs)
+                their_ids = their_ids or json.dumps(list(theirs))
+                there = _touching(db, batch[0], their_ids)
                 if there is not None:
                     mine[there] = (batch[0], mine[batch[0]][1] + 1)
                     return _walk(sides[0], there)[::-1] + _walk(sides[1], there)[1:]
