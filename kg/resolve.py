@@ -9,18 +9,23 @@ Concepts are the same when they share a vocabulary id, when their names differ o
 hyphens, spaces or a plural ``s`` (:func:`~kg.vocab.name_key`), or when the text defines one
 as the acronym of the other. Nothing else merges them: GPT-4 and GPT-4o stay two.
 
-Entries are the same paper when their titles match, their abstracts are near copies, or they
-introduce the same named concept; never when they are on the same page or their years do
-not overlap. It does not clean lineage up (see :func:`kg.lineage.add_lineage`).
+Entries are the same paper when their titles match, their abstracts are near copies, they
+introduce the same named concept, or one has no title and its words clearly best match a
+listing's on another page (:func:`_text_matches`); never when they are on the same page or
+their years do not overlap. It does not clean lineage up (see :func:`kg.lineage.add_lineage`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper
 from kg.vocab import Vocabulary, name_key
@@ -49,6 +54,15 @@ MAX_LISTINGS = 3
 MAX_LABEL_CHARS = 60
 #: Kinds whose introduction identifies a paper (a paper is not known by "fine-tuning").
 _IDENTIFYING_KINDS = frozenset({"model", "method", "benchmark", "dataset"})
+#: Share of the shorter entry's content words (idf-weighted) the longer must hold for an entry
+#: without a title and an entry on another page to be one paper (a listing's title and its
+#: abstract, say).
+MIN_TEXT_MATCH = 0.3
+#: ... and the next best match on the same page scores at most this share of the best.
+TEXT_MATCH_MARGIN = 0.8
+#: Entries a word may be found in and still propose candidates: rarer words name a paper.
+MAX_TERM_POSTINGS = 25
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _TITLE_NAME_HEAD = re.compile(r"^([^:]{1,40}?)\s*:\s+\S")
 
 
@@ -266,6 +280,83 @@ def _shingles(text: str) -> frozenset[int]:
     return frozenset(h for h in hashes if h % SHINGLE_SAMPLE == 0)
 
 
+def _terms(text: str) -> array:
+    """The entry's content words, hashed: sorted, each once (stopwords and numbers out, a
+    plural ``s`` off), to tell which entry on another page is the same paper.
+
+    Examples
+    --------
+    >>> len(_terms("Diffusion models: we train the model."))  # diffusion, model, train
+    3
+    """
+    words = set()
+    for word in _WORD.findall(text.lower()):
+        if word in STOP_WORDS or word.isdigit() or len(word) < 3:
+            continue
+        if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+            word = word[:-1]
+        words.add(zlib.crc32(word.encode()))
+    return array("I", sorted(words))
+
+
+def _text_matches(drafts: list[PaperDraft], terms: list[array]) -> list[tuple[int, int]]:
+    """Pairs (entry without a title, titled entry on another page) whose words say they are
+    one paper: each is the other's best match on all the other pages, the longer holds at
+    least :data:`MIN_TEXT_MATCH` of the shorter's content words (weighted by idf, so rare
+    words count most), and the next best of either scores at most :data:`TEXT_MATCH_MARGIN`
+    of it (record linkage by mutual best match with a margin: a title is found in its own
+    abstract far better than in any other). Strongest first.
+
+    Only pairs that share a word found in at most :data:`MAX_TERM_POSTINGS` entries are
+    scored, so the cost grows with the entries without titles, not with the corpus squared.
+    """
+    untitled = [i for i, draft in enumerate(drafts) if not draft.entries[0].title]
+    if not untitled or len(untitled) == len(drafts):
+        return []
+    frequency: Counter[int] = Counter(t for words in terms for t in words)
+    total = len(drafts)
+    # Smoothed, so that a word every entry has still counts a little in a tiny corpus.
+    idf = {t: math.log(1 + total / n) for t, n in frequency.items()}
+    weights = [sum(idf[t] ** 2 for t in words) or 1.0 for words in terms]
+    postings: dict[int, list[int]] = defaultdict(list)
+    for index, words in enumerate(terms):
+        # A listing: a title, maybe a line about it; an entry with its own abstract is
+        # matched to copies of that abstract (shingles), not to other texts.
+        entry = drafts[index].entries[0]
+        if entry.title and not any(p.role == "abstract" for p in entry.paragraphs):
+            for t in words:
+                if frequency[t] <= MAX_TERM_POSTINGS:
+                    postings[t].append(index)
+    scores: dict[tuple[int, int], float] = {}
+    for a in untitled:
+        file = drafts[a].entries[0].file
+        own = set(terms[a])
+        for b in {b for t in own if t in postings for b in postings[t]}:
+            if drafts[b].entries[0].file != file:
+                shared = sum(idf[t] ** 2 for t in own.intersection(terms[b]))
+                scores[(a, b)] = shared / min(weights[a], weights[b])
+    # Each entry's two best scores.
+    best: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for (a, b), score in scores.items():
+        for one in (a, b):
+            top = best[one]
+            if score > top[0]:
+                top[:] = [score, top[0]]
+            elif score > top[1]:
+                top[1] = score
+
+    def clear_best(one: int, score: float) -> bool:
+        first, second = best[one]
+        return score >= first and second <= TEXT_MATCH_MARGIN * score
+
+    matches = [
+        (score, a, b)
+        for (a, b), score in scores.items()
+        if score >= MIN_TEXT_MATCH and clear_best(a, score) and clear_best(b, score)
+    ]
+    return [(a, b) for _, a, b in sorted(matches, key=lambda m: (-m[0], m[1], m[2]))]
+
+
 def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
     def span(entries: list[Entry]) -> tuple[int, int] | None:
         lows = [e.year_min for e in entries if e.year_min is not None]
@@ -280,10 +371,13 @@ def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
     return sa is None or sb is None or (sa[0] <= sb[1] and sb[0] <= sa[1])
 
 
-def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> list[PaperDraft]:
+def _merge_papers(
+    drafts: list[PaperDraft], shingles: list[frozenset[int]], terms: list[array]
+) -> list[PaperDraft]:
     """Union entries that are the same paper (see module docstring), guarded.
 
-    ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract.
+    ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract, ``terms[i]`` its
+    content words (:func:`_terms`).
     """
     groups = _UnionFind()
     members: dict[str, list[int]] = {str(i): [i] for i in range(len(drafts))}
@@ -347,6 +441,9 @@ def _merge_papers(drafts: list[PaperDraft], shingles: list[frozenset[int]]) -> l
             for other in by_intro.get(key, []):
                 merge(other, index)
             by_title_name.setdefault(key, []).append(index)
+    # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
+    for a, b in _text_matches(drafts, terms):
+        merge(min(a, b), max(a, b))
     merged: list[PaperDraft] = []
     for indexes in members.values():
         ordered = sorted(indexes)
@@ -385,6 +482,7 @@ class _EntryRecord:
 
     entry: Entry
     shingles: frozenset[int]
+    terms: array
     uses: dict[str, _Use]
     introduced: list[str]
     claims: list[tuple[str | None, str | None, str, str, str]]
@@ -445,6 +543,7 @@ def _record(
     return _EntryRecord(
         _slim(item.entry),
         _shingles(text),
+        _terms(" ".join([item.entry.title, *(p.text for p in item.entry.paragraphs)])),
         uses,
         introduced,
         claims,
@@ -513,7 +612,7 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     used_keys: set[str] = set()
     papers: list[Paper] = []
     links: list[Link] = []
-    for draft in _merge_papers(drafts, [r.shingles for r in records]):
+    for draft in _merge_papers(drafts, [r.shingles for r in records], [r.terms for r in records]):
         key = _unique(f"paper:{slug(draft.label)}", used_keys)
         parts = [records[number] for number in draft.records]
         papers.append(_paper(key, draft, parts, keys))

@@ -292,3 +292,54 @@ def test_names_imply_lineage_only_through_their_head(nlp, child, parent, inferre
         entry(f"We introduce {parent}, a model for maps.", file="u.txt"),
     )
     assert ((child, "extends", parent, True) in edges) is inferred
+
+
+def papers_of(nlp, *entries: Entry) -> list[set[str]]:
+    """The sources of each paper node a build of the entries has."""
+    graph = build_graph(resolve(extract_entries(list(entries), nlp), load_vocabulary()))
+    return [set(d["sources"].split(";")) for _, d in graph.nodes(data=True) if d["kind"] == "paper"]
+
+
+ABSTRACTS = (
+    "We study herding of sheep by drones over pastures, planning flight paths that keep "
+    "flocks together while grazing.",
+    "Protein folding is predicted from contact maps with a recurrent solver that refines "
+    "distances between residues.",
+    "Radar echoes of rainfall are denoised by a wavelet filter tuned to storm cells.",
+)
+
+
+def test_an_untitled_abstract_and_its_title_on_a_reading_list_are_one_paper(nlp):
+    abstracts = [
+        entry(text, file="abstracts.txt", start=1 + 2 * i) for i, text in enumerate(ABSTRACTS)
+    ]
+    titles = [
+        entry(title=title, file="list.txt", start=1 + i)
+        for i, title in enumerate(
+            (
+                "Denoising Radar Echoes of Storm Cells with Wavelets",
+                "Drone Herding of Sheep Flocks on Pastures",
+                "Learning Chess Openings from Grandmaster Games",  # its abstract is not listed
+            )
+        )
+    ]
+    papers = papers_of(nlp, *abstracts, *titles)
+    assert {"abstracts.txt:5-5", "list.txt:1-1"} in papers
+    assert {"abstracts.txt:1-1", "list.txt:2-2"} in papers
+    assert {"list.txt:3-3"} in papers and {"abstracts.txt:3-3"} in papers
+
+
+def test_a_title_that_fits_two_abstracts_alike_merges_with_neither(nlp):
+    sequel = ABSTRACTS[0].replace("drones", "dogs")
+    abstracts = [
+        entry(text, file="abstracts.txt", start=1 + 2 * i)
+        for i, text in enumerate((*ABSTRACTS, sequel))
+    ]
+    title = entry(title="Herding Sheep Flocks on Pastures", file="list.txt", start=1)
+    assert len(papers_of(nlp, *abstracts, title)) == 5
+
+
+def test_an_untitled_abstract_and_a_title_on_the_same_page_stay_two(nlp):
+    abstract = entry(ABSTRACTS[2], file="page.txt", start=1)
+    title = entry(title="Denoising Radar Echoes of Storm Cells", file="page.txt", start=3)
+    assert len(papers_of(nlp, abstract, title)) == 2
