@@ -289,14 +289,14 @@ def _terms(text: str) -> array:
     >>> len(_terms("Diffusion models: we train the model."))  # diffusion, model, train
     3
     """
-    words = set()
-    for word in _WORD.findall(text.lower()):
-        if word in STOP_WORDS or word.isdigit() or len(word) < 3:
-            continue
-        if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
-            word = word[:-1]
-        words.add(zlib.crc32(word.encode()))
-    return array("I", sorted(words))
+    words = set(_WORD.findall(text.lower()))
+    words.difference_update(STOP_WORDS)
+    hashes = {
+        zlib.crc32((w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 4 else w).encode())
+        for w in words
+        if len(w) > 2 and not w.isdigit()
+    }
+    return array("I", sorted(hashes))
 
 
 def _text_matches(drafts: list[PaperDraft], terms: list[array]) -> list[tuple[int, int]]:
