@@ -87,3 +87,33 @@ def test_no_skipped_line_is_part_of_a_paper(seeds_graph):
     )
     for chrome in ("system_override", "Get trending papers", "Subscribe", "98 papers"):
         assert chrome not in texts
+
+
+def _paper_at(graph, file: str, line: int) -> str | None:
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != "paper":
+            continue
+        for source in data["sources"].split(";"):
+            name, _, lines = source.rpartition(":")
+            first, _, last = lines.partition("-")
+            if name == file and int(first) <= line <= int(last or first):
+                return node
+    return None
+
+
+def test_the_same_paper_on_two_seed_pages_is_one_node_and_look_alikes_are_not(seeds_graph):
+    import json
+
+    graph = seeds_graph[0]
+    labels = SEEDS.parent / "tests" / "data" / "lineage"
+
+    def merged(name: str) -> int:
+        rows = [json.loads(line) for line in (labels / name).read_text("utf-8").splitlines()]
+        return sum(
+            (a := _paper_at(graph, row["a"]["file"], row["a"]["line"])) is not None
+            and a == _paper_at(graph, row["b"]["file"], row["b"]["line"])
+            for row in rows
+        )
+
+    assert merged("seed_duplicates.jsonl") >= 30  # of 44 pairs labelled by hand
+    assert merged("seed_not_duplicates.jsonl") == 0  # sequels, same page, look-alikes
