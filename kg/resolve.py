@@ -357,6 +357,17 @@ def _text_matches(drafts: list[PaperDraft], terms: list[array]) -> list[tuple[in
     return [(a, b) for _, a, b in sorted(matches, key=lambda m: (-m[0], m[1], m[2]))]
 
 
+def _spelled_as_name(label: str) -> bool:
+    """A capital or a digit: "QuuxFormer", "GPT-4", "Transformer", not "topic modeling".
+
+    Examples
+    --------
+    >>> _spelled_as_name("LoRA"), _spelled_as_name("recurrent neural network")
+    (True, False)
+    """
+    return any(ch.isupper() or ch.isdigit() for ch in label)
+
+
 def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
     def span(entries: list[Entry]) -> tuple[int, int] | None:
         lows = [e.year_min for e in entries if e.year_min is not None]
@@ -372,12 +383,16 @@ def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
 
 
 def _merge_papers(
-    drafts: list[PaperDraft], shingles: list[frozenset[int]], terms: list[array]
+    drafts: list[PaperDraft],
+    shingles: list[frozenset[int]],
+    terms: list[array],
+    named: frozenset[str] = frozenset(),
 ) -> list[PaperDraft]:
     """Union entries that are the same paper (see module docstring), guarded.
 
     ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract, ``terms[i]`` its
-    content words (:func:`_terms`).
+    content words (:func:`_terms`); ``named`` the concept keys spelled as names (only a
+    name a paper introduces says which paper it is: "topic modeling" does not).
     """
     groups = _UnionFind()
     members: dict[str, list[int]] = {str(i): [i] for i in range(len(drafts))}
@@ -430,13 +445,13 @@ def _merge_papers(
         # introduced by the other, makes them one paper, if few entries introduce it (a name
         # many entries "introduce" is a generic term, not a paper's own).
         for key in draft.introduced:
-            if introducers[key] > MAX_LISTINGS:
+            if introducers[key] > MAX_LISTINGS or key not in named:
                 continue
             for other in by_intro.get(key, []) + by_title_name.get(key, []):
                 merge(other, index)
             by_intro.setdefault(key, []).append(index)
         for key in draft.title_names:
-            if introducers[key] > MAX_LISTINGS or not introducers[key]:
+            if introducers[key] > MAX_LISTINGS or not introducers[key] or key not in named:
                 continue
             for other in by_intro.get(key, []):
                 merge(other, index)
@@ -612,7 +627,12 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     used_keys: set[str] = set()
     papers: list[Paper] = []
     links: list[Link] = []
-    for draft in _merge_papers(drafts, [r.shingles for r in records], [r.terms for r in records]):
+    for draft in _merge_papers(
+        drafts,
+        [r.shingles for r in records],
+        [r.terms for r in records],
+        frozenset(k for k, c in concepts.items() if _spelled_as_name(c.label)),
+    ):
         key = _unique(f"paper:{slug(draft.label)}", used_keys)
         parts = [records[number] for number in draft.records]
         papers.append(_paper(key, draft, parts, keys))
