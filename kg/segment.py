@@ -158,7 +158,7 @@ _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
 
 
 def _letter_share(text: str) -> float:
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     return letters / max(1, len(text.replace(" ", "")))
 
 
