@@ -10,7 +10,8 @@ hyphens, spaces or a plural ``s`` (:func:`~kg.vocab.name_key`), or when the text
 as the acronym of the other. Nothing else merges them: GPT-4 and GPT-4o stay two.
 
 Entries are the same paper when their titles match, their abstracts are near copies, they
-introduce the same named concept, or one has no title and its words clearly best match a
+introduce the same named concept (spelled as a name, with a capital or a digit: not "topic
+modeling"), or one has no title and its words clearly best match a
 listing's on another page (:func:`_text_matches`); never when they are on the same page or
 their years do not overlap. It does not clean lineage up (see :func:`kg.lineage.add_lineage`).
 """
