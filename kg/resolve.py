@@ -59,7 +59,7 @@ _IDENTIFYING_KINDS = frozenset({"model", "method", "benchmark", "dataset"})
 #: without a title and an entry on another page to be one paper (a listing's title and its
 #: abstract, say).
 MIN_TEXT_MATCH = 0.3
-#: ... and the next best match on the same page scores at most this share of the best.
+#: ... and the next best match of either, on any other page, scores at most this share of it.
 TEXT_MATCH_MARGIN = 0.8
 #: Entries a word may be found in and still propose candidates: rarer words name a paper.
 MAX_TERM_POSTINGS = 25
