@@ -45,10 +45,20 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
 
 
-def examples(corpus: Path) -> list[tuple[str, frozenset[str], int]]:
-    """(entry id, features, label) for every candidate pair of the tuning half."""
-    rows = [r for r in read_jsonl(DATA / "sample.jsonl") if r["set"] == "tune"]
-    gold = {g["id"]: g for g in read_jsonl(DATA / "gold.jsonl")}
+#: Where each set's entries and labels are: (sample file, its ``set`` value, answer file).
+SETS = {
+    "tune": ("sample.jsonl", "gold.jsonl"),
+    "train": ("train_sample.jsonl", "train_gold.jsonl"),
+}
+
+
+def examples(corpus: Path, which: str) -> list[tuple[str, frozenset[str], int]]:
+    """(entry id, features, label) for every candidate pair of one set ("tune" or "train")."""
+    sample_file, gold_file = SETS[which]
+    if not (DATA / gold_file).exists():
+        return []
+    rows = [r for r in read_jsonl(DATA / sample_file) if r["set"] == which]
+    gold = {g["id"]: g for g in read_jsonl(DATA / gold_file)}
     pages, _ = segment_paths([corpus / f for f in sorted({r["file"] for r in rows})])
     entries = [e for page in pages for e in page.entries]
     wanted = []
@@ -115,26 +125,39 @@ def probabilities(rows, index, w, b) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--min-precision", type=float, default=0.85)
+    parser.add_argument("--threshold", type=float, help="use this threshold, not the chosen one")
+    parser.add_argument("--fit", default="tune,train", help="sets to fit on (tune, train)")
+    parser.add_argument("--held", choices=tuple(SETS), help="score on this set, not by folds")
     parser.add_argument("--corpus", type=Path, default=PWC)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
     parser.add_argument("--l2", type=float, default=L2, help="L2 penalty")
     parser.add_argument("--min-count", type=int, default=MIN_COUNT, help="rarest feature kept")
     args = parser.parse_args()
-    data = examples(args.corpus)
+    fitted = [name for name in args.fit.split(",") if name]
+    data = [row for name in fitted for row in examples(args.corpus, name)]
     ids = sorted({entry_id for entry_id, _, _ in data})
-    random.Random(SEED).shuffle(ids)
-    fold_of = {entry_id: i % FOLDS for i, entry_id in enumerate(ids)}
     scored: list[tuple[float, int]] = []
-    for fold in range(FOLDS):
-        train = [(f, y) for e, f, y in data if fold_of[e] != fold]
-        held = [(f, y) for e, f, y in data if fold_of[e] == fold]
+    if args.held:
+        held = [(f, y) for _, f, y in examples(args.corpus, args.held)]
+        train = [(f, y) for _, f, y in data]
         index = feature_index(train, args.min_count)
         w, b = fit(train, index, args.l2)
-        scored += list(zip(probabilities(held, index, w, b), [y for _, y in held], strict=True))
+        scored = list(zip(probabilities(held, index, w, b), [y for _, y in held], strict=True))
+        how = f"fitted on {'+'.join(fitted)}, scored on {args.held}"
+    else:
+        random.Random(SEED).shuffle(ids)
+        fold_of = {entry_id: i % FOLDS for i, entry_id in enumerate(ids)}
+        for fold in range(FOLDS):
+            train = [(f, y) for e, f, y in data if fold_of[e] != fold]
+            held = [(f, y) for e, f, y in data if fold_of[e] == fold]
+            index = feature_index(train, args.min_count)
+            w, b = fit(train, index, args.l2)
+            scored += list(zip(probabilities(held, index, w, b), [y for _, y in held], strict=True))
+        how = f"{FOLDS}-fold cross-validation by entry, {'+'.join(fitted)}"
     positives = sum(y for _, y in scored)
-    print(f"{len(data)} candidate pairs, {positives} positive, {len(ids)} entries")
-    print(f"{'threshold':>9} {'P':>6} {'R':>6} {'F1':>6}  (5-fold cross-validation, tuning half)")
+    print(f"{len(data)} candidate pairs to fit on, {len(ids)} entries; scored {len(scored)}")
+    print(f"{'threshold':>9} {'P':>6} {'R':>6} {'F1':>6}  ({how}; R of positive candidates)")
     best = (0.0, 0.5)
     for threshold in [t / 20 for t in range(2, 20)]:
         tp = sum(1 for p, y in scored if p >= threshold and y)
@@ -145,6 +168,8 @@ def main() -> None:
         print(f"{threshold:9.2f} {precision:6.2f} {recall:6.2f} {f1:6.2f}")
         if precision >= args.min_precision and f1 > best[0]:
             best = (f1, threshold)
+    if args.threshold is not None:
+        best = (0.0, args.threshold)
     everything = [(f, y) for _, f, y in data]
     index = feature_index(everything, args.min_count)
     w, b = fit(everything, index, args.l2)

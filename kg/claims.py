@@ -955,6 +955,17 @@ def _pair_features(
                 features.add("in_title_sentence")
             if index <= 1:
                 features.add("opening_sentence")
+            if index == len(sentences) - 1:
+                features.add("closing_sentence")
+            if words.comparison.search(s.text):
+                features.add("comparison_sentence")
+            if _NEGATION.search(s.text):
+                features.add("negation_sentence")
+            if any(other.introduced for other in s.mentions):
+                features.add("introducing_sentence")
+            if _BACKGROUND.search(s.text):
+                features.add("background_sentence")
+            features.add(f"shape:{_shape(m.text)}")
             if m.long_form:
                 features.add("defined_acronym")
             if claim is None and own_sentence:
@@ -979,6 +990,25 @@ def _pair_features(
             features.add("entry_introduces")
         out[key] = (frozenset(features), claim)
     return out
+
+
+# What states the field's past, not the authors' work: "X has been used", "recently, Y".
+_BACKGROUND = re.compile(
+    r"\b(?:has|have|had)\s+(?:\w+\s+)?been\b|\b(?:recently|recent|traditionally|widely"
+    r"|commonly|popular|existing|previous|prior|conventional|state-of-the-art)\b",
+    re.IGNORECASE,
+)
+
+
+def _shape(name: str) -> str:
+    """How a name is spelled: "acronym" (GAN), "capitalised" (Prior Networks), "mixed"
+    (word2vec-2), "lower" (message passing)."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) >= max(2, len(letters) // 2):
+        return "acronym"
+    if name[:1].isupper():
+        return "capitalised"
+    return "mixed" if any(ch.isupper() or ch.isdigit() for ch in name) else "lower"
 
 
 def _scored(sentences: list[_Sentence], claims: list[Claim], model: LineageModel) -> list[Claim]:

@@ -94,8 +94,16 @@ _SENTENCE_GAP = re.compile(r"[.!?]\s+$")
 _LOWER_NAME = re.compile(
     r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)"
     r"|(?!(?:to|that|how|which|what|a|an|the|in|on|for|of|with|and|or|this|these|our|its|it|we"
-    r"|new|novel|using|use)\b)[a-z][\w-]*(?:\s+[a-z][\w-]*){1,3}"
+    r"|new|novel|using|use)\b)[a-z][\w-]*"
+    r"(?:\s+(?!(?:called|named|dubbed|termed)\b)[a-z][\w-]*){1,3}"
     r"(?=,\s+(?:a|an|the|which|that)\s)"
+)
+# After "called" / "we call" a lower-case name may end its clause: "which we call human
+# experience replay." (after "we propose" such a phrase is a description, not a name).
+_CALLED_LOWER_NAME = re.compile(
+    r"(?!(?:to|that|how|which|what|a|an|the|in|on|for|of|with|and|or|this|these|our|its|it|we"
+    r"|as|by|upon|out|off|up|new|novel|using|use)\b)[a-z][\w-]*(?:\s+[a-z][\w-]*){1,3}"
+    r"(?=\s*(?:[.,;:()]|$))"
 )
 #: Words that may stand between an introduction cue and the name it introduces.
 SKIPPABLE_WORDS = frozenset(
@@ -184,7 +192,7 @@ _OWNED_BEFORE = re.compile(
 )
 _USED_BEFORE = re.compile(
     r"\b(?:based on|using|use|uses|with|via|of|from|by|than|such as|like|including|e\.g\.|on|to|"
-    r"and|or|in)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}$"
+    r"for|towards?|against|and|or|in)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}$"
 )
 #: Words after a name that do not make it a modifier of a noun ("a Transformer that ...").
 _NOT_NOUNS = frozenset(
@@ -396,6 +404,10 @@ class Discover:
                 if described and _is_name_shaped(text[described.end() :].split(" ", 1)[0]):
                     offset = described.end()
             candidate = _TITLE_NAME.match(text, offset) or _LOWER_NAME.match(text, offset)
+            # "The task of ... is called community detection" defines a term that exists.
+            defines_term = re.search(r"\b(?:is|are|was|were)\s+$", lower[: cue.start()])
+            if candidate is None and cue.re is _CALLED_CUE and not defines_term:
+                candidate = _CALLED_LOWER_NAME.match(text, offset)
             if candidate and self._modifier_only(text, cue.end(), offset, candidate.group(0)):
                 continue  # "we propose a new SVM training problem": SVM only describes it
             if candidate and _USED_AS.match(text, candidate.end()):
