@@ -3,7 +3,8 @@
 Builds every page of ``../shared/corpora/pwc-dev/`` as a user would, keeps the ``builds_on``
 edges the text states or names imply (concept -> concept and paper -> concept; paper ->
 paper edges are derived from those and left out) whose evidence lies in no entry of the
-answer key (``tests/data/lineage/sample.jsonl``), and draws ``--n`` of them with
+answer key (``tests/data/lineage/sample.jsonl``) nor of the scorer's training abstracts
+(``train_sample.jsonl``), and draws ``--n`` of them with
 ``random.Random(SEED)``. Each is written with what a judge needs: the child (for a paper, its
 title), the parent, the kind of link, whether it is inferred, the evidence sentence and the
 entry's full text. Judges add ``verdict`` ("right" or "wrong") and ``why``.
@@ -37,6 +38,8 @@ def main() -> None:
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args()
     sample = [json.loads(x) for x in (ROOT / "tests/data/lineage/sample.jsonl").open()]
+    training = ROOT / "tests/data/lineage/train_sample.jsonl"
+    sample += [json.loads(x) for x in training.open()] if training.exists() else []
     keyed = {(r["file"], line) for r in sample for line in range(r["start"], r["end"] + 1)}
     graph = build([args.corpus], n_process=args.jobs).graph
     lines = {

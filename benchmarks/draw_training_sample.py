@@ -1,8 +1,9 @@
 """Draw more pwc-dev abstracts to train the lineage scorer on (``train_sample.jsonl``).
 
 The answer key's tuning half (100 abstracts) is too small to fit a scorer on: this draws
-``--size`` more abstracts from ``../shared/corpora/pwc-dev/abstracts.jsonl`` with
-``random.Random(SEED)``, never one already in the answer key (``sample.jsonl``). They belong
+more abstracts from ``../shared/corpora/pwc-dev/abstracts.jsonl`` in :data:`ROUNDS` (each
+round ``random.Random(seed).sample`` of the abstracts neither in the answer key,
+``sample.jsonl``, nor drawn by an earlier round). They belong
 to the tuning side: the scorer is fitted on them and on the tuning half, and the test half
 is never read. Each was labelled by one annotator under the rules of ``docs/annotation.md``
 (``train_gold.jsonl``); no second annotator, no adjudication.
@@ -10,7 +11,7 @@ is never read. Each was labelled by one annotator under the rules of ``docs/anno
 Each line has the fields of ``sample.jsonl`` with ``set`` = "train" and ``batch`` (which
 annotator's batch of :data:`BATCH` it was in).
 
-Run:  python benchmarks/draw_training_sample.py [--size 200]
+Run:  python benchmarks/draw_training_sample.py
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from draw_lineage_sample import pwc_rows  # noqa: E402
 
-SEED = 21
+#: (seed, how many) per round of drawing; a round was added when more labels were wanted.
+ROUNDS = ((21, 200), (22, 200))
 BATCH = 50
 DATA = ROOT / "tests" / "data" / "lineage"
 
@@ -34,11 +36,13 @@ DATA = ROOT / "tests" / "data" / "lineage"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpora/pwc-dev")
-    parser.add_argument("--size", type=int, default=200)
     args = parser.parse_args()
-    keyed = {json.loads(line)["id"] for line in (DATA / "sample.jsonl").open(encoding="utf-8")}
-    pool = [row for row in pwc_rows(args.corpus) if row["id"] not in keyed]
-    drawn = random.Random(SEED).sample(pool, args.size)
+    taken = {json.loads(line)["id"] for line in (DATA / "sample.jsonl").open(encoding="utf-8")}
+    drawn: list[dict] = []
+    for seed, size in ROUNDS:
+        pool = [row for row in pwc_rows(args.corpus) if row["id"] not in taken]
+        drawn += random.Random(seed).sample(pool, size)
+        taken |= {row["id"] for row in drawn}
     out = DATA / "train_sample.jsonl"
     with out.open("w", encoding="utf-8") as handle:
         for number, row in enumerate(drawn):

@@ -46,8 +46,9 @@ from kg.vocab import name_key  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "lineage"
 PWC = ROOT.parent / "shared" / "corpora" / "pwc-dev"
-SETS = ("tune", "test", "seed")
+SETS = ("tune", "test", "seed", "train")
 SET_NAMES = {
+    "train": "pwc-dev training abstracts (400, one annotator; the scorer is fitted on them)",
     "tune": "pwc-dev tuning half (100 abstracts)",
     "test": "pwc-dev test half (100 abstracts)",
     "seed": "seed sample (40 entries)",
@@ -348,16 +349,20 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="extraction processes")
     parser.add_argument("--corpus", type=Path, default=PWC)
+    parser.add_argument("--no-train", action="store_true", help="leave the training set out")
     args = parser.parse_args()
 
     rows = read_jsonl(DATA / "sample.jsonl")
     gold = gold_predictions(read_jsonl(DATA / "gold.jsonl"))
+    if (DATA / "train_gold.jsonl").exists() and not args.no_train:
+        rows += read_jsonl(DATA / "train_sample.jsonl")
+        gold.update(gold_predictions(read_jsonl(DATA / "train_gold.jsonl")))
     judged_path = DATA / "judged_edges.jsonl"
     judged_rows = read_jsonl(judged_path) if judged_path.exists() else []
     judged_files = {str(j["source"]).rpartition(":")[0] for j in judged_rows}
     pwc_graph = None
     predicted: dict[str, Prediction] = {}
-    for pages, which in ((args.corpus, ("tune", "test")), (ROOT / "seeds", ("seed",))):
+    for pages, which in ((args.corpus, ("tune", "test", "train")), (ROOT / "seeds", ("seed",))):
         wanted = [r for r in rows if r["set"] in which]
         files = sorted(
             {r["file"] for r in wanted} | (judged_files if pages == args.corpus else set())

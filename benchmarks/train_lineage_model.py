@@ -126,6 +126,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--min-precision", type=float, default=0.85)
     parser.add_argument("--threshold", type=float, help="use this threshold, not the chosen one")
+    parser.add_argument(
+        "--rule-threshold", type=float, help="keep a pair the rules found from this probability"
+    )
     parser.add_argument("--fit", default="tune,train", help="sets to fit on (tune, train)")
     parser.add_argument("--held", choices=tuple(SETS), help="score on this set, not by folds")
     parser.add_argument("--corpus", type=Path, default=PWC)
@@ -180,6 +183,8 @@ def main() -> None:
     if not args.dry_run:
         weights = dict(sorted(weights.items()))
         model = {"bias": round(b, 4), "threshold": best[1], "weights": weights}
+        if args.rule_threshold is not None:
+            model["rule_threshold"] = args.rule_threshold
         args.out.write_text(json.dumps(model, indent=0) + "\n", "utf-8")
         print(f"wrote {args.out}")
 

@@ -57,6 +57,8 @@ __all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "pair_featu
 MAX_GAP_WORDS = 4
 #: Words between "which" / "that" and a cue for the clause to still speak of what "which" is.
 MAX_RELATIVE_WORDS = 4
+#: Sentences an entry needs for the scorer to read where a sentence stands in it.
+MIN_POSITIONED_SENTENCES = 4
 #: Words allowed between a determiner and a name inside one noun phrase.
 MAX_NP_WORDS = 4
 #: Kinds a child or a parent may have; datasets and benchmarks build only on their kind.
@@ -931,6 +933,10 @@ def _pair_features(
         for m in s.mentions:
             if m.introduced or not _parent_ok(m, None, "uses", s, words):
                 continue
+            if _PURPOSE_BEFORE.search(s.text, 0, m.start) or _COMPARED_BEFORE.search(
+                s.text, 0, m.start
+            ):
+                continue  # "a method for fine-tuning BERT", "outperforms BERT": never lineage
             key = name_key(m.text)
             features, claim, own = result.get(key, (set(), None, False))
             start, _ = _clause_start(s.text, m.start)
@@ -953,9 +959,11 @@ def _pair_features(
                 features.add("after_intro_cue")
             if s.is_title:
                 features.add("in_title_sentence")
-            if index <= 1:
+            # Where a sentence stands says something only in a whole abstract: its opening
+            # sentences are mostly background, its last mostly results.
+            if index <= 1 and len(sentences) >= MIN_POSITIONED_SENTENCES:
                 features.add("opening_sentence")
-            if index == len(sentences) - 1:
+            if index == len(sentences) - 1 and len(sentences) >= MIN_POSITIONED_SENTENCES:
                 features.add("closing_sentence")
             if words.comparison.search(s.text):
                 features.add("comparison_sentence")
@@ -966,6 +974,10 @@ def _pair_features(
             if _BACKGROUND.search(s.text):
                 features.add("background_sentence")
             features.add(f"shape:{_shape(m.text)}")
+            if not _words(before) or _words(before) in (["the"], ["a"], ["an"]):
+                features.add("opens_clause")
+            if re.search(r",\s*(?:and\s+|or\s+)?$|:\s*$", s.text[: m.start]):
+                features.add("in_list")
             if m.long_form:
                 features.add("defined_acronym")
             if claim is None and own_sentence:
@@ -992,6 +1004,18 @@ def _pair_features(
     return out
 
 
+# The name is what the new thing is for ("a method for fine-tuning BERT") or is compared with
+# ("outperforms BERT"): whatever a scorer thinks, the annotation rules say it is not lineage.
+_PURPOSE_BEFORE = re.compile(
+    r"\b(?:for|when|while)\s+[a-z-]+ing\s+(?:(?:the|a|an|any|existing|large|pre-?trained)\s+)*$",
+    re.IGNORECASE,
+)
+_COMPARED_BEFORE = re.compile(
+    r"\b(?:than|outperforms?|outperforming|outperformed|compared\s+(?:with|to)|versus|vs\.?"
+    r"|against|unlike|beats?|surpass(?:es|ing)?)\s+(?:(?:the|a|an|existing|standard|vanilla"
+    r"|original|strong|state-of-the-art)\s+)*$",
+    re.IGNORECASE,
+)
 # What states the field's past, not the authors' work: "X has been used", "recently, Y".
 _BACKGROUND = re.compile(
     r"\b(?:has|have|had)\s+(?:\w+\s+)?been\b|\b(?:recently|recent|traditionally|widely"
@@ -1012,10 +1036,14 @@ def _shape(name: str) -> str:
 
 
 def _scored(sentences: list[_Sentence], claims: list[Claim], model: LineageModel) -> list[Claim]:
-    """The rules' claims about named children, and the focal artifact's claims the model
-    takes."""
-    kept = [c for c in claims if c.child is not None or c.parent is None]
+    """The rules' claims about named children and the focal artifact's claims of a specific
+    form ("extends", "replaces", "fine-tunes" ...), and the focal artifact's "uses" claims the
+    model takes (the rules' or its own)."""
+    kept = [c for c in claims if c.child is not None or c.parent is None or c.link != "uses"]
+    taken = {name_key(c.parent.text) for c in kept if c.parent is not None}
     for features, claim in _pair_features(sentences, claims).values():
+        if name_key(claim.parent.text) in taken:
+            continue
         if model.accepts(features):
             kept += [
                 c

@@ -128,7 +128,7 @@ _INTRO_VERB = (
 # alternation scan several times slower.
 _INTRO_CUE = re.compile(
     rf"(?:(?:^|(?<=[.;:!?])\s+)|\b(?:we|paper|report|work|authors|study|it)\s+"
-    rf"(?:(?:also|further|then|first|here|now|newly)\s+)?){_INTRO_VERB}\s+"
+    rf"(?:(?:will|can|shall|also|further|then|first|here|now|newly)\s+){{0,2}}){_INTRO_VERB}\s+"
 )
 # Any introduction or naming word at all; the full cue patterns run only where one occurs.
 _INTRO_WORD = re.compile(
@@ -168,8 +168,49 @@ _APPOSED_NAME = re.compile(
     rf"({_CAPITALISED}(?:\s+(?:of\s+|for\s+)?{_CAPITALISED}){{0,3}}"
     rf"(?:\s+{_VERSION})?)(?=\s*[,.;(]|\s+(?:that|which|with)\b)"
 )
+# A lower-case phrase ending in a kind noun describes the new thing; it does not name it.
+_GENERIC_LAST = re.compile(
+    r"\s(?:model|method|approach|framework|algorithm|network|system|architecture|technique"
+    r"|scheme|strategy|module|procedure|pipeline)s?$"
+)
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
-_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s", re.IGNORECASE)
+_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s(?!(?:novel|new)\b)", re.IGNORECASE)
+# "a module called Relation Network (RN) has been introduced": someone else's, earlier.
+_INTRODUCED_BEFORE = re.compile(
+    r"(?:\s*\([^()]{1,20}\))?,?\s+(?:has|have|had)\s+been\b|\s+(?:was|were)\s+(?:first\s+)?"
+    r"(?:introduced|proposed|presented|developed)\b",
+    re.IGNORECASE,
+)
+# A subtitle that says the paper reviews or studies its head: "Time Perception: A Review
+# on ...", "Speech: A Challenge to ...": the head is a topic, not the paper's own name.
+_TOPIC_SUBTITLE = re.compile(
+    r"^(?:an?|the)\s+(?:[\w-]+\s+){0,3}?(?:review|survey|overview|tutorial|primer|introduction"
+    r"|perspective|challenge|study|analysis|comparison|evaluation)(?=\s+(?:of|on|for|to|and|with"
+    r"|in|from)\b|\s*[,:;]|\s*$)",
+    re.IGNORECASE,
+)
+# "a novel sufficient dimension reduction (SDR) method": a lower-case long form before a kind
+# noun describes the new thing's field, it is not the new thing's name.
+_KIND_NOUN_AFTER = re.compile(
+    r"\s*\([^()]{1,20}\)\s+(?:method|model|approach|framework|algorithm|technique|scheme"
+    r"|system|network|architecture|strategy)s?\b",
+    re.IGNORECASE,
+)
+# "a ... feature search (GAFDS) method is proposed": the introduction comes after the name.
+_PASSIVE_INTRO_AFTER = re.compile(
+    r"(?:(?!\b(?:that|which)\b)[^.;]){0,60}?\b(?:is|are)\s+(?:\w+ly\s+)?(?:proposed"
+    r"|introduced|presented|developed|designed)\b",
+    re.IGNORECASE,
+)
+#: Words that, between an introduction cue and an acronym's long form, put the long form in
+#: another phrase than the new thing's name ("we propose CoTexT, a model that learns ...
+#: between natural language (NL) and ...").
+_OTHER_PHRASE = frozenset(
+    "that which who whose where when to between from for with of in on by into under over "
+    "against across via using".split()
+)
+#: Words at most between an introduction cue and the long form of the acronym it defines.
+MAX_CUE_TO_ACRONYM_WORDS = 8
 _NAMELY = re.compile(r",?\s*\bnamely\s+")
 _EXISTING = re.compile(r"\b(?:existing|previous|prior|popular|standard|state-of-the-art|baseline)")
 # "The proposed method, human checkpoint replay, consists ...".
@@ -408,10 +449,14 @@ class Discover:
             defines_term = re.search(r"\b(?:is|are|was|were)\s+$", lower[: cue.start()])
             if candidate is None and cue.re is _CALLED_CUE and not defines_term:
                 candidate = _CALLED_LOWER_NAME.match(text, offset)
+            if candidate and candidate.re is _LOWER_NAME and _GENERIC_LAST.search(candidate[0]):
+                continue  # "we developed a deep learning model, which ...": a description
             if candidate and self._modifier_only(text, cue.end(), offset, candidate.group(0)):
                 continue  # "we propose a new SVM training problem": SVM only describes it
             if candidate and _USED_AS.match(text, candidate.end()):
                 continue  # "we introduce SCP as a general framework": an existing thing, used
+            if candidate and _INTRODUCED_BEFORE.match(text, candidate.end()):
+                continue  # "a module called Relation Network (RN) has been introduced"
             if candidate:
                 self._add_named(doc, text, offset, candidate.group(0), found)
                 continue
@@ -449,8 +494,8 @@ class Discover:
             if span.start_char == 0 and span.end_char >= len(text.rstrip(" ?!")):
                 found[GROUP_NAMED].append(Span(doc, span.start, span.end, label=span.label_))
         # A title "Name: A Benchmark for ..." names its subject, and the subtitle its kind.
-        head = re.match(r"^([^:]{1,60}?)\s*:\s+(\S.*)$", text)
-        if head and is_title:
+        head = re.match(r"^([^:]{1,60}?)\s*:\s*(\S.*)$", text)
+        if head and is_title and not _TOPIC_SUBTITLE.match(head.group(2)):
             name = head.group(1).strip()
             words = name.split()
             shaped = any(_is_name_shaped(w) for w in words)
@@ -473,8 +518,19 @@ class Discover:
                 continue
             start = max(text.rfind(". ", 0, long.start_char), 0)
             before = lower[start : long.start_char]
+            if long.text.islower() and _KIND_NOUN_AFTER.match(text, long.end_char):
+                continue  # "a novel sufficient dimension reduction (SDR) method"
             owned = _OWNED_BEFORE.search(before) is not None
-            cued = _INTRO_CUE.search(before) is not None and not _USED_BEFORE.search(before)
+            cues = list(_INTRO_CUE.finditer(before))
+            cue = cues[-1] if cues else None  # the last cue before the long form
+            gap = before[cue.end() :].split() if cue else []
+            cued = (
+                cue is not None
+                and not _USED_BEFORE.search(before)
+                and len(gap) <= MAX_CUE_TO_ACRONYM_WORDS
+                and not _OTHER_PHRASE.intersection(w.strip(",") for w in gap)
+            )
+            cued = cued or _PASSIVE_INTRO_AFTER.match(text, short.end_char) is not None
             if owned or cued or is_title:
                 found[GROUP_NAMED] += [
                     Span(doc, long.start, long.end, label=long.label_),
@@ -513,7 +569,11 @@ class Discover:
             return  # "two Bayesian optimisation strategies": an adjective, not a name
         # "which we call Pathways Language Model PaLM": the known name at the end is the name.
         words = name.split()
-        if len(words) > 2 and self.vocabulary.lookup(words[-1]):
+        if (
+            len(words) > 2
+            and self.vocabulary.lookup(words[-1])
+            and _initials_of(words[-1], words[:-1])
+        ):
             start += len(name) - len(words[-1])
             name = words[-1]
         end = start + len(name)
@@ -653,7 +713,25 @@ def _add(doc: Doc, spans: list[Span], start: int, end: int, label: str, key: str
         spans.append(span)
 
 
+def _initials_of(short: str, words: list[str]) -> bool:
+    """Whether the capitals of ``short`` are the initials of ``words``, in order ("PaLM" of
+    "Pathways Language Model"; not "K-Means" of "Incremental Weighted").
+
+    Examples
+    --------
+    >>> _initials_of("PaLM", ["Pathways", "Language", "Model"])
+    True
+    >>> _initials_of("K-Means", ["Incremental", "Weighted"])
+    False
+    """
+    capitals = [ch for ch in short if ch.isupper()]
+    initials = iter(word[0].upper() for word in words if word)
+    return bool(capitals) and all(ch in initials for ch in capitals)
+
+
 def _trim_name(name: str) -> str:
+    # "Gradual Weight Shift(GWS": the name ends where its bracketed acronym starts.
+    name = name.split("(", 1)[0]
     name = _TRAILING_GENERIC.sub("", name.strip())
     words = name.split()
     while words and words[-1] in _TRAILING_SMALL:

@@ -34,7 +34,7 @@ import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans
+from spacy.util import compile_infix_regex, filter_spans
 
 from kg.discover import (
     GROUP_ACRONYM,
@@ -78,10 +78,20 @@ _NOUN_KINDS = {
     "corpus": "DATASET",
     "leaderboard": "BENCHMARK",
 }
-_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s", re.IGNORECASE)
-# "a GAN-based approach", "a Transformer-style model": the name describes what is introduced.
+# "we introduce SCP as a general framework" uses SCP; "X as a novel Y" still introduces X.
+_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s(?!(?:novel|new)\b)", re.IGNORECASE)
+# "a GAN-based approach", "a Transformer-style model", "a random finite set (RFS) based
+# approach": the name describes what is introduced.
 _MODIFIER_AFTER = re.compile(
-    r"[- ](?:based|style|like|inspired|powered|guided|driven|type)\b", re.I
+    r"(?:\)|\s*\([^()]{1,20}\))?[- ](?:based|style|like|inspired|powered|guided|driven|type)\b",
+    re.I,
+)
+# "two conversational query reformulation (CQR) methods": a lower-case name with its acronym
+# before a kind noun says what kind of methods they are; it does not name them.
+_KIND_NOUN_AFTER = re.compile(
+    r"\s*\([^()]{1,20}\)\s+(?:method|model|approach|framework|algorithm|technique|scheme"
+    r"|system|network|architecture|strategy)s?\b",
+    re.IGNORECASE,
 )
 _NAMED_AFTER = re.compile(r"\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
 
@@ -270,6 +280,9 @@ def build_pipeline(*, vocabulary_path: str = "", use_vocabulary: bool = True) ->
     ['sentencizer', 'kg_discover', 'kg_merge']
     """
     nlp = spacy.blank("en")
+    # "Gradual Weight Shift(GWS)": an acronym's bracket is its own token even with no space.
+    infixes = [*nlp.Defaults.infixes, r"(?<=[a-z])\((?=[A-Z][A-Za-z0-9-]*[A-Z])"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("sentencizer")
     vocabulary = _vocabulary(vocabulary_path, use_vocabulary)
@@ -363,11 +376,13 @@ def mentions_in_doc(
         modifier = (
             _MODIFIER_AFTER.match(text, span.end_char) is not None
             or _USED_AS.match(text, span.end_char) is not None
+            or (span.text.islower() and _KIND_NOUN_AFTER.match(text, span.end_char) is not None)
         )
         introduced = not modifier and (
             any(n.start < span.end and span.start < n.end for n in named)
             or any(
                 end <= span.start_char
+                and not (span.id_ and _spelled_lower(span.text))
                 and _only_skippable(text[end : span.start_char])
                 and not _describes_new_thing(text[end : span.start_char], following, bool(span.id_))
                 for end in cue_ends
@@ -400,6 +415,12 @@ def mentions_in_doc(
             )
         )
     return mentions
+
+
+def _spelled_lower(name: str) -> bool:
+    """A known name spelled in lower case ("group convolution") is a technique the paper puts
+    to use when it "introduces" it; a proper name ("we introduce BERT") is the paper's own."""
+    return not any(ch.isupper() or ch.isdigit() for ch in name)
 
 
 def _describes_new_thing(gap: str, following: Token | None, known: bool) -> bool:

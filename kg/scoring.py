@@ -26,23 +26,34 @@ MODEL_FILE = "data/lineage_model.json"
 class LineageModel:
     """Feature weights, a bias and the probability from which a pair is kept.
 
+    A pair a lineage rule also found (feature ``rule_fired``) is kept from
+    ``rule_threshold``, which may be lower: the rules are right more often than the pairs
+    only the model proposes.
+
     Examples
     --------
-    >>> model = LineageModel({"cue:uses": 2.0}, -1.0, 0.5)
+    >>> model = LineageModel({"cue:uses": 2.0}, -1.0, 0.5, rule_threshold=0.2)
     >>> round(model.probability({"cue:uses"}), 3), model.accepts({"kind:model"})
     (0.731, False)
+    >>> model.accepts({"kind:model", "rule_fired"})
+    True
     """
 
     weights: dict[str, float]
     bias: float
     threshold: float
+    rule_threshold: float | None = None
 
     def probability(self, features: Iterable[str]) -> float:
         score = self.bias + sum(self.weights.get(f, 0.0) for f in features)
         return 1.0 / (1.0 + math.exp(-score))
 
     def accepts(self, features: Iterable[str]) -> bool:
-        return self.probability(features) >= self.threshold
+        features = set(features)
+        threshold = self.threshold
+        if "rule_fired" in features and self.rule_threshold is not None:
+            threshold = min(threshold, self.rule_threshold)
+        return self.probability(features) >= threshold
 
 
 @functools.cache
@@ -52,4 +63,10 @@ def load_model() -> LineageModel | None:
     if not path.is_file():
         return None
     data = json.loads(path.read_text("utf-8"))
-    return LineageModel(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+    rule_threshold = data.get("rule_threshold")
+    return LineageModel(
+        dict(data["weights"]),
+        float(data["bias"]),
+        float(data["threshold"]),
+        None if rule_threshold is None else float(rule_threshold),
+    )
