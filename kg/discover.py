@@ -128,7 +128,8 @@ _INTRO_VERB = (
 # alternation scan several times slower.
 _INTRO_CUE = re.compile(
     rf"(?:(?:^|(?<=[.;:!?])\s+)|\b(?:we|paper|report|work|authors|study|it)\s+"
-    rf"(?:(?:will|can|shall|also|further|then|first|here|now|newly)\s+){{0,2}}){_INTRO_VERB}\s+"
+    rf"(?:(?:will|can|shall|also|further|then|first|firstly|additionally|finally|here|now"
+    rf"|newly)\s+){{0,2}}(?:[a-z]+\s+and\s+)?){_INTRO_VERB}\s+"
 )
 # Any introduction or naming word at all; the full cue patterns run only where one occurs.
 _INTRO_WORD = re.compile(
@@ -223,8 +224,13 @@ _PROPOSED_APPOSED = re.compile(
 _NOVEL_NAMED = re.compile(
     r"\b(?:[Aa]n?)\s+(?:novel|new)\s+(?:[a-z-]+\s+){0,2}?(?:framework|model|method|approach"
     r"|algorithm|architecture|network|system|benchmark|dataset|technique|corpus|quantizer|loss"
-    r"|metric|module|layer|optimizer|agent|environment|simulator|toolkit|library)\s+"
+    r"|metric|module|layer|optimizer|agent|environment|simulator|toolkit|library)(?:,\s*|\s+)"
     r"([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)"
+)
+# "Three algorithms (ClosestPA, QBagPA, and QBoostPA) are presented": each listed name.
+_LISTED_THEN_INTRODUCED = re.compile(
+    r"\(([^()]{2,120})\)\s+(?:are|is)\s+(?:\w+ly\s+)?(?:presented|proposed|introduced"
+    r"|developed|designed)\b"
 )
 # Before an acronym's long form: what makes it the entry's own, and what makes it used.
 _OWNED_BEFORE = re.compile(
@@ -477,6 +483,15 @@ class Discover:
         for pattern in (_PROPOSED_APPOSED, _NOVEL_NAMED):
             for match in pattern.finditer(text):
                 self._add_named(doc, text, match.start(1), match.group(1), found)
+        for match in _LISTED_THEN_INTRODUCED.finditer(text):
+            offset = match.start(1)
+            for item in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", match.group(1)):
+                start = text.find(item, offset)
+                offset = start + len(item)
+                item = item.strip()
+                plain = len(item.split()) <= 3 and not re.search(r"[/:=]", item)
+                if plain and _is_name_shaped(item):
+                    self._add_named(doc, text, start, item, found)
         self._introduced_acronyms(doc, text, lower, found)
         subject = _TITLE_NAME.match(text) or _NAME_WORD.match(text)
         if subject and _SUBJECT_VERB.match(text, subject.end(0)):
