@@ -558,7 +558,12 @@ class Discover:
         if not re.search(r"\b(?:a|an)\s", text[cue_end:offset], re.IGNORECASE):
             return False
         if self.vocabulary.lookup(name) is None:
-            return False
+            # "a FooNet architecture" names it; "a ReID multi-modal data augmentation method"
+            # puts a name before a whole description, which it only qualifies.
+            words = re.match(r"\s+([a-z][a-z-]*)\s+([a-z][a-z-]*)", text[offset + len(name) :])
+            return bool(words) and not any(
+                w in _NOT_NOUNS or w.endswith("ed") for w in words.groups()
+            )
         following = re.match(r"\s+([a-z][a-z-]*)", text[offset + len(name) :])
         return bool(following) and following.group(1) not in _NOT_NOUNS
 

@@ -57,6 +57,7 @@ __all__ = ["batches", "build_pipeline", "clean_markup", "extract_entries", "ment
 
 GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
 #: Nouns a new thing is described by ("a pre-training technique", "an RL framework").
+_TWO_WORDS = re.compile(r"([a-z][a-z-]*)\s+([a-z][a-z-]*)\b")
 _GENERIC_HEADS = frozenset(
     "technique method approach framework model architecture strategy algorithm objective "
     "scheme pipeline recipe system procedure paradigm mechanism loss variant".split()
@@ -433,7 +434,15 @@ def _describes_new_thing(gap: str, following: Token | None, known: bool) -> bool
         return False
     if following.lower_ in _GENERIC_HEADS:
         return True
+    if not known:
+        # "a ReID multi-modal data augmentation method": a whole description follows.
+        words = _TWO_WORDS.match(following.doc.text, following.idx)
+        return bool(words) and all(_describing_word(word) for word in words.groups())
     return known and following.is_alpha and following.is_lower and following.text not in _AFTER_VERB
+
+
+def _describing_word(word: str) -> bool:
+    return word not in _AFTER_VERB and not word.endswith("ed")
 
 
 def _only_skippable(gap: str) -> bool:
