@@ -441,8 +441,11 @@ class Discover:
         cues = list(_INTRO_CUE.finditer(lower)) if _INTRO_WORD.search(lower) else []
         cues += list(_CALLED_CUE.finditer(lower)) if _CALLED_WORD.search(lower) else []
         for cue in cues:
-            _add(doc, found[GROUP_CUE], cue.start(), cue.end(), "INTRO")
             offset = _SKIP_BEFORE_NAME.match(text, cue.end()).end()
+            named = _TITLE_NAME.match(text, offset)
+            if named and _INTRODUCED_BEFORE.match(text, named.end()):
+                continue  # "a module called Relation Network (RN) has been introduced"
+            _add(doc, found[GROUP_CUE], cue.start(), cue.end(), "INTRO")
             kind_noun = _KIND_NOUN_BEFORE_NAME.match(text, offset)
             if kind_noun:
                 offset = kind_noun.end()  # "we propose a novel framework SBS (...)"
@@ -461,8 +464,6 @@ class Discover:
                 continue  # "we propose a new SVM training problem": SVM only describes it
             if candidate and _USED_AS.match(text, candidate.end()):
                 continue  # "we introduce SCP as a general framework": an existing thing, used
-            if candidate and _INTRODUCED_BEFORE.match(text, candidate.end()):
-                continue  # "a module called Relation Network (RN) has been introduced"
             if candidate:
                 self._add_named(doc, text, offset, candidate.group(0), found)
                 continue
@@ -533,7 +534,8 @@ class Discover:
                 continue
             start = max(text.rfind(". ", 0, long.start_char), 0)
             before = lower[start : long.start_char]
-            if long.text.islower() and _KIND_NOUN_AFTER.match(text, long.end_char):
+            passive = _PASSIVE_INTRO_AFTER.match(text, short.end_char) is not None
+            if long.text.islower() and _KIND_NOUN_AFTER.match(text, long.end_char) and not passive:
                 continue  # "a novel sufficient dimension reduction (SDR) method"
             owned = _OWNED_BEFORE.search(before) is not None
             cues = list(_INTRO_CUE.finditer(before))
@@ -545,7 +547,7 @@ class Discover:
                 and len(gap) <= MAX_CUE_TO_ACRONYM_WORDS
                 and not _OTHER_PHRASE.intersection(w.strip(",") for w in gap)
             )
-            cued = cued or _PASSIVE_INTRO_AFTER.match(text, short.end_char) is not None
+            cued = cued or passive
             if owned or cued or is_title:
                 found[GROUP_NAMED] += [
                     Span(doc, long.start, long.end, label=long.label_),
