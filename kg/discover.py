@@ -70,21 +70,23 @@ _NAME_WORD = re.compile(
 )
 _CAPITALISED = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _VERSION = r"v?\d+(?:\.\d+)*"
+# "2.5 times faster", "10x", "3-fold", "5%": a number that measures, not a version.
+_NOT_MEASURE = r"(?!\s*(?:%|percent|x\b|times\b|fold\b|-fold\b))"
 #: A model size written after a name: "70B", "8x7B".
 SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[BMKT]|\d+x\d+(?:\.\d+)?[BMK]?)$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _VERSION_TOKEN = re.compile(r"^v\d+(?:\.\d+)*$", re.IGNORECASE)
 # A capitalised word with a version number: "Llama 2", "Kandinsky 5.0", "Gemini 1.5".
 _VERSIONED = re.compile(
-    rf"(?<![\w.-])([A-Z][a-z][A-Za-z]*)[ -]({_VERSION})(?![\w%.,/-]*\d)(?!\s*(?:%|percent|x\b))"
+    rf"(?<![\w.-])([A-Z][a-z][A-Za-z]*)[ -]({_VERSION})(?![\w%.,/-]*\d){_NOT_MEASURE}"
 )
 # A title-case name of up to six words: "Deep Deterministic Policy Gradient", "Movie Gen".
 _TITLE_NAME = re.compile(
     rf"{_CAPITALISED}(?:\s+(?:(?:of|for|and|from|to|via|in|on)\s+)?{_CAPITALISED}){{0,5}}"
-    rf"(?:\s+{_VERSION}\b)?"
+    rf"(?:\s+{_VERSION}\b{_NOT_MEASURE})?"
 )
 _CAPITALISED_RUN = re.compile(rf"(?<![\w-])({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}})")
-_VERSION_AFTER = re.compile(rf"\s({_VERSION})\b(?![\w%.,/-]*\d)")
+_VERSION_AFTER = re.compile(rf"\s({_VERSION})\b(?![\w%.,/-]*\d){_NOT_MEASURE}")
 # The one or two words before a task head: "sign language | recognition", "video | editing".
 _WORDS_BEFORE = re.compile(r"(?<![\w-])(?:([A-Za-z]+)\s)?([\w-]+)[\s-]$")
 _X_TO_Y = re.compile(r"[a-z0-9]+-to-[a-z0-9]+", re.IGNORECASE)
@@ -190,11 +192,14 @@ _TOPIC_SUBTITLE = re.compile(
     r"|in|from)\b|\s*[,:;]|\s*$)",
     re.IGNORECASE,
 )
-# "a novel sufficient dimension reduction (SDR) method": a lower-case long form before a kind
-# noun describes the new thing's field, it is not the new thing's name.
+# "CVE is a novel sufficient dimension reduction (SDR) method", "two conversational query
+# reformulation (CQR) methods": a lower-case long form before a kind noun, after a copula or
+# before a plural, names the field or the family; "we present a novel dynamic precision
+# scaling (DPS) scheme" names the new thing.
+_COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}$")
 _KIND_NOUN_AFTER = re.compile(
     r"\s*\([^()]{1,20}\)\s+(?:method|model|approach|framework|algorithm|technique|scheme"
-    r"|system|network|architecture|strategy)s?\b",
+    r"|system|network|architecture|strategy)(s?)\b",
     re.IGNORECASE,
 )
 # "a ... feature search (GAFDS) method is proposed": the introduction comes after the name.
@@ -535,8 +540,10 @@ class Discover:
             start = max(text.rfind(". ", 0, long.start_char), 0)
             before = lower[start : long.start_char]
             passive = _PASSIVE_INTRO_AFTER.match(text, short.end_char) is not None
-            if long.text.islower() and _KIND_NOUN_AFTER.match(text, long.end_char) and not passive:
-                continue  # "a novel sufficient dimension reduction (SDR) method"
+            kind_noun = _KIND_NOUN_AFTER.match(text, long.end_char)
+            family = kind_noun and (kind_noun.group(1) or _COPULA_BEFORE.search(before))
+            if long.text.islower() and family and not passive:
+                continue  # "CVE is a novel sufficient dimension reduction (SDR) method"
             owned = _OWNED_BEFORE.search(before) is not None
             cues = list(_INTRO_CUE.finditer(before))
             cue = cues[-1] if cues else None  # the last cue before the long form

@@ -88,10 +88,10 @@ _MODIFIER_AFTER = re.compile(
     re.I,
 )
 # "two conversational query reformulation (CQR) methods": a lower-case name with its acronym
-# before a kind noun says what kind of methods they are; it does not name them.
+# before a plural kind noun says what kind of methods they are; it does not name them.
 _KIND_NOUN_AFTER = re.compile(
     r"\s*\([^()]{1,20}\)\s+(?:method|model|approach|framework|algorithm|technique|scheme"
-    r"|system|network|architecture|strategy)s?\b",
+    r"|system|network|architecture|strategy)(s?)\b",
     re.IGNORECASE,
 )
 _NAMED_AFTER = re.compile(r"\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
@@ -377,7 +377,7 @@ def mentions_in_doc(
         modifier = (
             _MODIFIER_AFTER.match(text, span.end_char) is not None
             or _USED_AS.match(text, span.end_char) is not None
-            or (span.text.islower() and _KIND_NOUN_AFTER.match(text, span.end_char) is not None)
+            or (span.text.islower() and _plural_kind_after(text, span.end_char))
         )
         introduced = not modifier and (
             any(n.start < span.end and span.start < n.end for n in named)
@@ -416,6 +416,11 @@ def mentions_in_doc(
             )
         )
     return mentions
+
+
+def _plural_kind_after(text: str, end: int) -> bool:
+    found = _KIND_NOUN_AFTER.match(text, end)
+    return found is not None and bool(found.group(1))
 
 
 def _spelled_lower(name: str) -> bool:

@@ -135,10 +135,22 @@ def add_lineage(corpus: Corpus) -> Corpus:
     papers = {p.key for p in corpus.papers}
     years = _years(corpus)
     other = [link for link in corpus.links if link.relation != "builds_on"]
+    # A paradigm or generic term is never a parent, whichever spelling the claim used ("IL"
+    # for incremental learning); a paper does not build on what it introduces itself.
+    words = load_lineage_words()
+    generic = {
+        key
+        for key, concept in concepts.items()
+        if any(name_key(n) in words.not_parents for n in (concept.label, *concept.aliases))
+    }
+    own = {(link.child, link.parent) for link in other if link.relation == "introduces"}
     support: dict[tuple[str, str], list[Link]] = defaultdict(list)
     for link in corpus.links:
-        if link.relation == "builds_on" and link.child != link.parent:
-            support[(link.child, link.parent)].append(link)
+        if link.relation != "builds_on" or link.child == link.parent:
+            continue
+        if link.parent in generic or (link.child, link.parent) in own:
+            continue
+        support[(link.child, link.parent)].append(link)
 
     def strength(pair: tuple[str, str]) -> tuple:
         links = support[pair]

@@ -13,6 +13,7 @@ from kg.model import Concept, Corpus, Entry, Link, Page, Paper, Paragraph
 from kg.resolve import resolve
 from kg.segment import segment_page
 from kg.vocab import load_vocabulary
+from tests.lineage_helpers import stated
 
 
 def entry(*texts: str, title: str = "", file: str = "t.txt", start: int = 1) -> Entry:
@@ -343,3 +344,31 @@ def test_an_untitled_abstract_and_a_title_on_the_same_page_stay_two(nlp):
     abstract = entry(ABSTRACTS[2], file="page.txt", start=1)
     title = entry(title="Denoising Radar Echoes of Storm Cells", file="page.txt", start=3)
     assert len(papers_of(nlp, abstract, title)) == 2
+
+
+def test_a_paradigm_is_never_a_parent_whatever_acronym_names_it(nlp):
+    found = stated(
+        nlp,
+        "In this work, we develop an on-device IL framework, ZorbIL, that incorporates an "
+        "exemplar-based IL and quantization in the context of audio-based applications.",
+        "Incremental learning (IL) lets models learn new classes. It is hard.",
+    )
+    assert ("ZorbIL", "uses", "quantization") in found
+    assert not any(parent in ("continual learning", "IL") for _, _, parent in found)
+
+
+def test_a_paper_does_not_build_on_what_it_introduces():
+    introduces = Link("paper:p", "dps", "introduces", "We present DPS.", "f:1")
+    uses = Link("paper:p", "dps", "builds_on", "We present DPS.", "f:1", "uses")
+    corpus = Corpus(
+        (Paper("paper:p", "P", "", ("f:1-1",)),),
+        (Concept("dps", "DPS", "method"),),
+        (introduces, uses),
+    )
+    assert [link.relation for link in add_lineage(corpus).links] == ["introduces"]
+
+
+def test_a_number_that_measures_is_not_a_version(nlp):
+    text = "We make an agent trained by AlphaZero 2.5 times faster. It plays NoGo well."
+    names = {m.text for m in next(extract_entries([entry(text)], nlp)).mentions}
+    assert "AlphaZero" in names and "AlphaZero 2.5" not in names
