@@ -525,6 +525,8 @@ def _parent_ok(
 ) -> bool:
     if _not_parent(parent, words):
         return False
+    if parent.start > 0 and s.text[parent.start - 1] == "-":
+        return False  # "Pseudo-Adversarial Training": a fragment of a longer name
     if words.evaluation_role.match(s.text, parent.end):
         return False  # "using GPT-3 as an example", "with BERT as a baseline"
     if words.evaluation_head.match(s.text, parent.end):
@@ -927,9 +929,24 @@ def _pair_features(
             counts[name_key(m.text)] += 1
     introduces = any(m.introduced for s in sentences for m in s.mentions)
     result: dict[str, tuple[set[str], Claim | None, bool]] = {}
+    positioned = len(sentences) >= MIN_POSITIONED_SENTENCES
     for index, s in enumerate(sentences):
         own_sentence = bool(words.own_work.search(s.text)) or s.is_title or s.is_note
         intro = _INTRO_OBJECT.search(s.text)
+        # What holds for every name in the sentence, read once.
+        shared = {
+            "own_sentence": own_sentence,
+            "in_title_sentence": s.is_title,
+            # Where a sentence stands says something only in a whole abstract: its opening
+            # sentences are mostly background, its last mostly results.
+            "opening_sentence": positioned and index <= 1,
+            "closing_sentence": positioned and index == len(sentences) - 1,
+            "comparison_sentence": words.comparison.search(s.text) is not None,
+            "negation_sentence": _NEGATION.search(s.text) is not None,
+            "introducing_sentence": any(other.introduced for other in s.mentions),
+            "background_sentence": _BACKGROUND.search(s.text) is not None,
+        }
+        sentence_features = {name for name, holds in shared.items() if holds}
         for m in s.mentions:
             if m.introduced or not _parent_ok(m, None, "uses", s, words):
                 continue
@@ -941,14 +958,14 @@ def _pair_features(
             features, claim, own = result.get(key, (set(), None, False))
             start, _ = _clause_start(s.text, m.start)
             before = s.text[start : m.start]
-            tokens = _words(s.text[: m.start])[-4:]
-            after = _words(s.text[m.end :])[:2]
+            clause_words = _words(before)
+            tokens = _words(s.text[max(0, m.start - 80) : m.start])[-4:]
+            after = _words(s.text[m.end : m.end + 60])[:2]
             features |= {f"w-{len(tokens) - i}:{t}" for i, t in enumerate(tokens)}
-            features |= {f"b:{t}" for t in _words(before)[-8:]}
+            features |= {f"b:{t}" for t in clause_words[-8:]}
             features |= {f"a+{i + 1}:{t}" for i, t in enumerate(after)}
-            features |= {f"kind:{m.kind}", f"origin:{m.origin}"}
-            if own_sentence:
-                features.add("own_sentence")
+            features |= {f"kind:{m.kind}", f"origin:{m.origin}", f"shape:{_shape(m.text)}"}
+            features |= sentence_features
             if words.own_work.search(before):
                 features.add("own_clause")
             if words.comparison.search(before):
@@ -957,26 +974,9 @@ def _pair_features(
                 features.add("negation_clause")
             if intro and intro.end() <= m.start:
                 features.add("after_intro_cue")
-            if s.is_title:
-                features.add("in_title_sentence")
-            # Where a sentence stands says something only in a whole abstract: its opening
-            # sentences are mostly background, its last mostly results.
-            if index <= 1 and len(sentences) >= MIN_POSITIONED_SENTENCES:
-                features.add("opening_sentence")
-            if index == len(sentences) - 1 and len(sentences) >= MIN_POSITIONED_SENTENCES:
-                features.add("closing_sentence")
-            if words.comparison.search(s.text):
-                features.add("comparison_sentence")
-            if _NEGATION.search(s.text):
-                features.add("negation_sentence")
-            if any(other.introduced for other in s.mentions):
-                features.add("introducing_sentence")
-            if _BACKGROUND.search(s.text):
-                features.add("background_sentence")
-            features.add(f"shape:{_shape(m.text)}")
-            if not _words(before) or _words(before) in (["the"], ["a"], ["an"]):
+            if not clause_words or clause_words in (["the"], ["a"], ["an"]):
                 features.add("opens_clause")
-            if re.search(r",\s*(?:and\s+|or\s+)?$|:\s*$", s.text[: m.start]):
+            if _LIST_BEFORE.search(s.text, 0, m.start):
                 features.add("in_list")
             if m.long_form:
                 features.add("defined_acronym")
@@ -1016,6 +1016,8 @@ _COMPARED_BEFORE = re.compile(
     r"|original|strong|state-of-the-art)\s+)*$",
     re.IGNORECASE,
 )
+# The name follows a comma or a colon: it is one of a list ("A, B and C", "such as: A").
+_LIST_BEFORE = re.compile(r",\s*(?:and\s+|or\s+)?$|:\s*$")
 # What states the field's past, not the authors' work: "X has been used", "recently, Y".
 _BACKGROUND = re.compile(
     r"\b(?:has|have|had)\s+(?:\w+\s+)?been\b|\b(?:recently|recent|traditionally|widely"

@@ -232,6 +232,13 @@ _NOVEL_NAMED = re.compile(
     r"|metric|module|layer|optimizer|agent|environment|simulator|toolkit|library)(?:,\s*|\s+)"
     r"([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)"
 )
+# "our L2P framework", "the proposed FooNet model": a name the vocabulary does not know,
+# owned by the authors and followed by what kind of thing it is, is theirs.
+_OWNED_NAME = re.compile(
+    r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)\s+"
+    r"(?:framework|model|method|approach|algorithm|architecture|network|system|benchmark|dataset"
+    r"|technique|module|agent|pipeline|toolkit|library|corpus)s?\b"
+)
 # "Three algorithms (ClosestPA, QBagPA, and QBoostPA) are presented": each listed name.
 _LISTED_THEN_INTRODUCED = re.compile(
     r"\(([^()]{2,120})\)\s+(?:are|is)\s+(?:\w+ly\s+)?(?:presented|proposed|introduced"
@@ -488,6 +495,9 @@ class Discover:
                     self._add_named(doc, text, match.end(), name.group(0), found)
         for pattern in (_PROPOSED_APPOSED, _NOVEL_NAMED):
             for match in pattern.finditer(text):
+                self._add_named(doc, text, match.start(1), match.group(1), found)
+        for match in _OWNED_NAME.finditer(text):
+            if not self.vocabulary.lookup(match.group(1)):
                 self._add_named(doc, text, match.start(1), match.group(1), found)
         for match in _LISTED_THEN_INTRODUCED.finditer(text):
             offset = match.start(1)

@@ -88,6 +88,8 @@ def test_kind_of_link_follows_the_cue(nlp):
 
 
 NOT_CLAIMS = [
+    # A fragment of a longer name, and a family of methods rather than a method.
+    "We propose ZorbNet, which uses data augmentation to train regressors.",
     # Comparison.
     "We introduce ZorbNet, which outperforms BERT on GLUE.",
     "We propose ZorbNet. ZorbNet is faster than LSTM models.",
@@ -126,3 +128,12 @@ def test_a_paradigm_in_a_title_is_not_lineage(nlp):
         title="ZorbAgg: Robust Aggregation for Federated Learning",
     )
     assert not any(p.lower() == "federated learning" for _, _, p in links)
+
+
+def test_a_fragment_of_a_longer_name_is_not_a_parent(nlp):
+    links = stated(
+        nlp,
+        "We detect adversarial videos with a new training scheme. It works on two datasets.",
+        title="ZAT: Pseudo-Adversarial Training For Detecting Adversarial Videos",
+    )
+    assert not any(parent == "adversarial training" for _, _, parent in links)
