@@ -57,6 +57,8 @@ __all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "pair_featu
 MAX_GAP_WORDS = 4
 #: Words between "which" / "that" and a cue for the clause to still speak of what "which" is.
 MAX_RELATIVE_WORDS = 4
+#: Characters before a name that the scorer's purpose, comparison and list patterns read.
+CUE_WINDOW = 80
 #: Sentences an entry needs for the scorer to read where a sentence stands in it.
 MIN_POSITIONED_SENTENCES = 4
 #: Words allowed between a determiner and a name inside one noun phrase.
@@ -215,6 +217,7 @@ class LineageWords:
     not_parents: frozenset[str]
     own_work: re.Pattern[str]
     comparison: re.Pattern[str]
+    comparison_words: frozenset[str]
     np_words: frozenset[str]
     evaluation_role: re.Pattern[str]
     evaluation_head: re.Pattern[str]
@@ -270,6 +273,7 @@ def load_lineage_words() -> LineageWords:
         not_parents=frozenset(name_key(w) for w in data["not_parents"]),
         own_work=alternation(data["own_work"] + ["the authors", "the paper"]),
         comparison=alternation(data["comparison"]),
+        comparison_words=frozenset(w.lower() for w in data["comparison"]),
         np_words=frozenset(w.lower() for w in data["np_words"]),
         evaluation_role=re.compile(
             rf"\s*(?:model\s+|network\s+)?as\s+(?:an?|the|our)\s+(?:\w+\s+)?"
@@ -353,14 +357,14 @@ def _subject(s: _Sentence, cue_start: int, cue_end: int, words: LineageWords):
     if opener in _RELATIVE and not candidates and len(_words(head)) <= MAX_RELATIVE_WORDS:
         # "X, which uses Y instead of Z"; in "a model that predicts tokens derived from Y"
         # the cue speaks of the tokens.
-        if _NEGATION.search(head) or words.comparison.search(head):
+        if _NEGATION.search(head) or _says_any(head, words.comparison_words):
             return _NOBODY
         return _antecedent(s, start - len(opener), words)
     subject, subject_end = _find_subject(s, start, cue_start, candidates, words)
     if subject is _NOBODY:
         return _NOBODY
     between = s.text[subject_end:cue_start]
-    if _NEGATION.search(between) or words.comparison.search(between):
+    if _NEGATION.search(between) or _says_any(between, words.comparison_words):
         return _NOBODY
     return subject
 
@@ -400,7 +404,7 @@ def _find_subject(s: _Sentence, start: int, cue_start: int, candidates: list, wo
     # "Combining the model with MCMC, inference across scales is achieved": a sentence
     # opening on a participle describes the method the abstract is about.
     participle = not stripped and start == 0 and _PARTICIPLE_FIRST.match(s.text, cue_start)
-    if participle and not words.comparison.search(s.text):
+    if participle and not _says_any(s.text, words.comparison_words):
         return None, start
     return _NOBODY, cue_start
 
@@ -418,7 +422,7 @@ def _antecedent(s: _Sentence, relative_at: int, words: LineageWords):
         return named[-1]
     clause_start, _ = _clause_start(s.text, relative_at)
     clause = before[clause_start:]
-    if words.comparison.search(clause) or _NEGATION.search(clause):
+    if _says_any(clause, words.comparison_words) or _NEGATION.search(clause):
         return _NOBODY
     if words.own_work.search(clause) or _INTRO_ANYWHERE.search(clause):
         return None
@@ -440,7 +444,7 @@ def _owner(s: _Sentence, phrase_start: int, words: LineageWords):
         return None
     clause_start, _ = _clause_start(s.text, start)
     before = s.text[clause_start:start]
-    if _NEGATION.search(before) or words.comparison.search(before + phrase):
+    if _NEGATION.search(before) or _says_any(before + phrase, words.comparison_words):
         return _NOBODY
     named = [m for m in s.mentions if m.end <= start and _can_be_child(m, s, words)]
     if named and _APPOSED.match(s.text[named[-1].end : start]):
@@ -658,7 +662,7 @@ def _state_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWo
         opening = head.strip(" ,").lower()
         own = opening in ("", "a", "an", "the") and not _PERFECT.search(s.text)
     gap = s.text[parent.end : match.start()]
-    if not own or words.comparison.search(head + gap) or _NEGATION.search(head + gap):
+    if not own or _says_any(head + gap, words.comparison_words) or _NEGATION.search(head + gap):
         return []
     claims = []
     if _parent_ok(parent, None, cue.link, s, words):
@@ -931,6 +935,19 @@ def _pair_features(
     result: dict[str, tuple[set[str], Claim | None, bool]] = {}
     positioned = len(sentences) >= MIN_POSITIONED_SENTENCES
     for index, s in enumerate(sentences):
+        candidates = []
+        for m in s.mentions:
+            if m.introduced or not _parent_ok(m, None, "uses", s, words):
+                continue
+            # These patterns end at the name; a window before it is all they need to read.
+            window = max(0, m.start - CUE_WINDOW)
+            if _PURPOSE_BEFORE.search(s.text, window, m.start) or _COMPARED_BEFORE.search(
+                s.text, window, m.start
+            ):
+                continue  # "a method for fine-tuning BERT", "outperforms BERT": never lineage
+            candidates.append((m, window))
+        if not candidates:
+            continue
         own_sentence = bool(words.own_work.search(s.text)) or s.is_title or s.is_note
         intro = _INTRO_OBJECT.search(s.text)
         # What holds for every name in the sentence, read once.
@@ -941,19 +958,13 @@ def _pair_features(
             # sentences are mostly background, its last mostly results.
             "opening_sentence": positioned and index <= 1,
             "closing_sentence": positioned and index == len(sentences) - 1,
-            "comparison_sentence": words.comparison.search(s.text) is not None,
+            "comparison_sentence": _says_any(s.text, words.comparison_words),
             "negation_sentence": _NEGATION.search(s.text) is not None,
             "introducing_sentence": any(other.introduced for other in s.mentions),
             "background_sentence": _BACKGROUND.search(s.text) is not None,
         }
         sentence_features = {name for name, holds in shared.items() if holds}
-        for m in s.mentions:
-            if m.introduced or not _parent_ok(m, None, "uses", s, words):
-                continue
-            if _PURPOSE_BEFORE.search(s.text, 0, m.start) or _COMPARED_BEFORE.search(
-                s.text, 0, m.start
-            ):
-                continue  # "a method for fine-tuning BERT", "outperforms BERT": never lineage
+        for m, window in candidates:
             key = name_key(m.text)
             features, claim, own = result.get(key, (set(), None, False))
             start, _ = _clause_start(s.text, m.start)
@@ -968,7 +979,7 @@ def _pair_features(
             features |= sentence_features
             if words.own_work.search(before):
                 features.add("own_clause")
-            if words.comparison.search(before):
+            if _says_any(before, words.comparison_words):
                 features.add("comparison_clause")
             if _NEGATION.search(before):
                 features.add("negation_clause")
@@ -976,7 +987,7 @@ def _pair_features(
                 features.add("after_intro_cue")
             if not clause_words or clause_words in (["the"], ["a"], ["an"]):
                 features.add("opens_clause")
-            if _LIST_BEFORE.search(s.text, 0, m.start):
+            if _LIST_BEFORE.search(s.text, window, m.start):
                 features.add("in_list")
             if m.long_form:
                 features.add("defined_acronym")
@@ -1016,6 +1027,7 @@ _COMPARED_BEFORE = re.compile(
     r"|original|strong|state-of-the-art)\s+)*$",
     re.IGNORECASE,
 )
+_WORD_RUN = re.compile(r"\w+")
 # The name follows a comma or a colon: it is one of a list ("A, B and C", "such as: A").
 _LIST_BEFORE = re.compile(r",\s*(?:and\s+|or\s+)?$|:\s*$")
 # What states the field's past, not the authors' work: "X has been used", "recently, Y".
@@ -1024,6 +1036,13 @@ _BACKGROUND = re.compile(
     r"|commonly|popular|existing|previous|prior|conventional|state-of-the-art)\b",
     re.IGNORECASE,
 )
+
+
+def _says_any(text: str, words: frozenset[str]) -> bool:
+    """Whether ``text`` holds one of ``words`` (single words, lower case) as a whole word:
+    what ``\\b(?:w1|w2|...)\\b`` finds, a set look-up per word instead of a long alternation.
+    """
+    return not words.isdisjoint(_WORD_RUN.findall(text.lower()))
 
 
 def _shape(name: str) -> str:
