@@ -264,6 +264,8 @@ def load_vocabulary(
     >>> load_vocabulary(text=vocab.to_jsonl()) == vocab
     True
     """
+    if path is None and stopwords_path is None and text is None:
+        return _packaged_vocabulary()
     data = resources.files("kg").joinpath("data")
     if text is None:
         text = (
@@ -282,3 +284,14 @@ def load_vocabulary(
         if line.strip() and not line.startswith("#")
     )
     return Vocabulary(_parse(text.splitlines()), stopwords)
+
+
+@functools.cache
+def _packaged_vocabulary() -> Vocabulary:
+    """The packaged vocabulary, parsed once per process (a build asks for it from several
+    stages; a :class:`Vocabulary` is immutable, so they can share it)."""
+    data = resources.files("kg").joinpath("data")
+    return load_vocabulary(
+        text=data.joinpath("vocab.jsonl").read_text("utf-8"),
+        stopwords_path=None,
+    )
