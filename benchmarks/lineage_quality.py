@@ -7,6 +7,12 @@ labelled every entry independently; the answer key (``gold.jsonl``) is their adj
 union. Their separate labels are kept for the test half (``annotator_a.jsonl``,
 ``annotator_b.jsonl``), and their agreement is reported from them.
 
+The 400 training abstracts of the lineage scorer (``train_sample.jsonl``, one annotator
+each, ``train_gold.jsonl``; drawn by ``benchmarks/draw_training_sample.py``) are scored too,
+as a fourth set: ``introduces`` there is a fair check of the rules (no rule was written from
+them before 2026-12-06), ``builds_on`` is not (the scorer is fitted on them; see
+``benchmarks/lineage_cv.py`` for its cross-validated numbers). ``--no-train`` leaves them out.
+
 The graph is built as a user builds it: every pwc-dev page in one build, the seed pages in
 another. An entry's predictions are then read off the graph:
 
@@ -24,7 +30,7 @@ pairs only. Hand-judged precision on edges outside the answer key
 Errors are listed for one set at a time (``--errors tune`` by default): tuning the extractor
 on the test half's errors would make its numbers meaningless.
 
-Run:  python benchmarks/lineage_quality.py [--errors tune|test|seed|none] [--json] [-j 2]
+Run:  python benchmarks/lineage_quality.py [--errors tune|test|seed|train|none] [--json] [-j 2]
 """
 
 from __future__ import annotations
