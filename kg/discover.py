@@ -232,6 +232,9 @@ _NOVEL_NAMED = re.compile(
     r"|metric|module|layer|optimizer|agent|environment|simulator|toolkit|library)(?:,\s*|\s+)"
     r"([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)"
 )
+# Where a title-case name after a word of use ends: a name joins words with "of" ("Mixture
+# of Experts"), rarely with "and", "for", "in" or "on".
+_USED_NAME_END = re.compile(r"\s+(?:and|for|in|on|to|via|from)\s+")
 # "our L2P framework", "the proposed FooNet model": a name the vocabulary does not know,
 # owned by the authors and followed by what kind of thing it is, is theirs.
 _OWNED_NAME = re.compile(
@@ -631,7 +634,10 @@ class Discover:
             name = _TITLE_NAME.match(text, cue.end())
             if name is None or " " not in name.group(0).strip():
                 continue  # one capitalised word could open anything; shaped words are found
-            phrase = _trim_name(name.group(0))
+            if _is_name_shaped(name.group(0).split()[0]):
+                continue  # "based on DenseNet for Hyperspectral ...": the shaped name is found
+            # "inspired by Dynamic Time Warping and Beam Search": two names, not one.
+            phrase = _trim_name(_USED_NAME_END.split(name.group(0), maxsplit=1)[0])
             if phrase and self._could_be_name(phrase) and not self.vocabulary.lookup(phrase):
                 end = cue.end() + len(phrase)
                 kind = self._kind_from_ending(phrase) or "method"

@@ -279,3 +279,16 @@ def test_forms_of_introduction(nlp, text, name):
 )
 def test_what_is_not_an_introduction(nlp, text):
     assert _introduced(nlp, text) == set()
+
+
+def test_a_name_after_a_word_of_use_ends_before_and_or_for(nlp):
+    found = names(
+        nlp,
+        "We propose a lightweight network based on DenseNet for Hyperspectral Image "
+        "Classification. Inspired by GoogLeNet and PeleeNet, we design a dense layer. "
+        "We align the series using Dynamic Time Warping and Beam Search.",
+    )
+    assert {"DenseNet", "GoogLeNet", "PeleeNet"} <= found
+    assert "DenseNet for Hyperspectral Image Classification" not in found
+    assert "GoogLeNet and PeleeNet" not in found
+    assert "Dynamic Time Warping and Beam Search" not in found
