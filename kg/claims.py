@@ -1023,7 +1023,7 @@ _PURPOSE_BEFORE = re.compile(
 )
 _COMPARED_BEFORE = re.compile(
     r"\b(?:than|outperforms?|outperforming|outperformed|compared\s+(?:with|to)|versus|vs\.?"
-    r"|against|unlike|beats?|surpass(?:es|ing)?)\s+(?:(?:the|a|an|existing|standard|vanilla"
+    r"|against|unlike|beats?|surpass(?:es|ing)?|exceed(?:s|ed|ing)?|outpac(?:e|es|ed|ing))\s+(?:(?:the|a|an|existing|standard|vanilla"
     r"|original|strong|state-of-the-art)\s+)*$",
     re.IGNORECASE,
 )

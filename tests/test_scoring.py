@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import kg.claims
 from kg.claims import read_claims
 from kg.extract import extract_entries
@@ -15,9 +17,9 @@ TEXT = (
 )
 
 
-def claims_under(nlp, monkeypatch, model: LineageModel) -> set[tuple[str, str]]:
+def claims_under(nlp, monkeypatch, model: LineageModel, text: str = TEXT) -> set[tuple[str, str]]:
     monkeypatch.setattr(kg.claims, "load_model", lambda: model)
-    extracted = read_claims(next(extract_entries([entry(TEXT)], nlp)))
+    extracted = read_claims(next(extract_entries([entry(text)], nlp)))
     return {(c.link, c.parent.text) for c in extracted.claims if c.parent}
 
 
@@ -40,3 +42,19 @@ def test_the_packaged_model_loads_with_both_thresholds():
     assert model is not None
     assert 0.0 < model.threshold < 1.0
     assert model.rule_threshold is not None and model.rule_threshold <= model.threshold
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Training with ZorbNet exceeds PPO-based RLHF in control.",
+        "ZorbNet outperforms PPO on every task.",
+        "We present a method for fine-tuning PPO on small data.",
+    ],
+)
+def test_comparisons_and_purposes_are_never_candidates(nlp, monkeypatch, sentence):
+    everything = LineageModel({}, 50.0, 0.5)
+    text = f"We introduce ZorbNet. {sentence} We adopt LSTM to encode the history."
+    kept = claims_under(nlp, monkeypatch, everything, text)
+    assert ("uses", "LSTM") in kept
+    assert not any(parent == "PPO" for _, parent in kept)
