@@ -27,6 +27,9 @@ _VERSION_SUFFIX = re.compile(r"[-\s]?v?\d+(?:\.\d+)*$")
 #: ML narrowing: a long form has at most this many more words than its short form has
 #: letters, which stops a two-word short form from swallowing a clause ("Code LLMs").
 MAX_EXTRA_LONG_WORDS = 3
+_SAYS_SHORT = re.compile(
+    r"^(?:hereafter|hereinafter|henceforth|or|i\.e\.,?|namely)\s+|,?\s+(?:for short|in short)$"
+)
 #: Sizes, figures and the like in parentheses are not short forms: "(7B)", "(Figure 2)".
 _NOT_SHORT = re.compile(
     r"^(?:\d+(?:\.\d+)?\s*[KMBT]|(?:fig|figure|table|tab|section|sec|eq|equation|appendix|app"
@@ -182,6 +185,9 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
     [('RLHF', 'reinforcement learning from human feedback')]
     >>> find_abbreviations("as shown (Vaswani et al., 2017) and in (i) and (ii)")
     []
+    >>> [(a.short, a.long) for a in find_abbreviations("a Knowledge Enhanced Visual-and-"
+    ...     "Linguistic BERT (KVL-BERT for short) model")]
+    [('KVL-BERT', 'Knowledge Enhanced Visual-and-Linguistic BERT')]
     >>> [(a.short, a.long) for a in find_abbreviations("BERT, which stands for Bidirectional "
     ...     "Encoder Representations from Transformers, is new.")]
     [('BERT', 'Bidirectional Encoder Representations from Transformers')]
@@ -206,7 +212,8 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
                 )
             )
     for match in _PAREN.finditer(text):
-        inside = match.group(1).strip()
+        # "(KVL-BERT for short)", "(hereafter SOTA)": the short form with a word about it.
+        inside = _SAYS_SHORT.sub("", match.group(1).strip())
         inside_start = match.start(1) + match.group(1).index(inside)
         before = text[: match.start()].rstrip()
         if _valid_short(inside):

@@ -134,8 +134,21 @@ _INTRO_CUE = re.compile(
     rf"|newly)\s+){{0,2}}(?:[a-z]+\s+and\s+)?){_INTRO_VERB}\s+"
 )
 # Any introduction or naming word at all; the full cue patterns run only where one occurs.
+# Introductions whose subject stands further back: "we are motivated to develop X", "we
+# reveal ... and propose X", "by constructing X".
+_LATER_INTRO_CUE = re.compile(
+    rf"\b(?:(?:motivated|aim|aims|seek|seeks|attempt|attempts|strive|strives|set out) to"
+    rf"|(?P<coordinated>,?\s*and)|by)\s+(?:{_INTRO_VERB}|(?:introduc|propos|present|develop"
+    rf"|design|construct|build|creat|releas)ing)\s+"
+)
+_WE = re.compile(r"\bwe\b")
+# "Conditional Variance Estimation (CVE) is a novel ... method": the name the copula calls new.
+_NOVEL_COPULA = re.compile(
+    r"(?<![\w-])((?!(?:The|This|These|That|Our|It|We|Its|Their|Such|Each)\b)[A-Z][\w-]*"
+    r"(?:\s+[A-Z][\w-]*){0,4})(?:\s*\([^()]{1,20}\))?\s+(?:is|are)\s+(?:a|an)\s+(?:novel|new)\b"
+)
 _INTRO_WORD = re.compile(
-    r"\b(?:introduc|propos|present|releas|develop|describ|buil[dt]|design|invent|pioneer"
+    r"\b(?:introduc|propos|present|releas|develop|describ|buil[dt]|design|invent|pioneer|construct"
     r"|unveil|creat|report the development|put forth|contribut)"
 )
 _CALLED_WORD = re.compile(
@@ -238,9 +251,8 @@ _USED_NAME_END = re.compile(r"\s+(?:and|for|in|on|to|via|from)\s+")
 # "our L2P framework", "the proposed FooNet model": a name the vocabulary does not know,
 # owned by the authors and followed by what kind of thing it is, is theirs.
 _OWNED_NAME = re.compile(
-    r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)\s+"
-    r"(?:framework|model|method|approach|algorithm|architecture|network|system|benchmark|dataset"
-    r"|technique|module|agent|pipeline|toolkit|library|corpus)s?\b"
+    r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)\b"
+    r"(?!-)"
 )
 # "Three algorithms (ClosestPA, QBagPA, and QBoostPA) are presented": each listed name.
 _LISTED_THEN_INTRODUCED = re.compile(
@@ -455,6 +467,11 @@ class Discover:
         # The cue regexes try every position; most paragraphs have no cue word at all.
         cues = list(_INTRO_CUE.finditer(lower)) if _INTRO_WORD.search(lower) else []
         cues += list(_CALLED_CUE.finditer(lower)) if _CALLED_WORD.search(lower) else []
+        for cue in _LATER_INTRO_CUE.finditer(lower) if _INTRO_WORD.search(lower) else ():
+            opening = max(lower.rfind(". ", 0, cue.start()), 0)
+            if cue.group("coordinated") and not _WE.search(lower, opening, cue.start()):
+                continue  # "existing methods detect and present ...": not the authors
+            cues.append(cue)
         for cue in cues:
             offset = _SKIP_BEFORE_NAME.match(text, cue.end()).end()
             named = _TITLE_NAME.match(text, offset)
@@ -499,6 +516,10 @@ class Discover:
         for pattern in (_PROPOSED_APPOSED, _NOVEL_NAMED):
             for match in pattern.finditer(text):
                 self._add_named(doc, text, match.start(1), match.group(1), found)
+        for match in _NOVEL_COPULA.finditer(text):
+            name = match.group(1)
+            if len(name.split()) >= 2 or _is_name_shaped(name):
+                self._add_named(doc, text, match.start(1), name, found)
         for match in _OWNED_NAME.finditer(text):
             if not self.vocabulary.lookup(match.group(1)):
                 self._add_named(doc, text, match.start(1), match.group(1), found)

@@ -39,6 +39,22 @@ INTRODUCES = [
     ("We will introduce a new distance, namely ZORB-DIST, for graphs.", "ZORB-DIST"),
     ("We propose ZorbTrace as a novel visualization of uncertainty.", "ZorbTrace"),
     ("A zorb-based frequency feature search (ZFFS) method is proposed for EEG.", "ZFFS"),
+    ("We instantiate our Z2P framework for STAR, a query reasoner.", "Z2P"),
+    ("We discuss how our ZORB-BERT carries over to other clinical notes.", "ZORB-BERT"),
+    (
+        "Conditional Zorb Estimation (CZE) is a novel dimension reduction method.",
+        "Conditional Zorb Estimation",
+    ),
+    (
+        "We reveal a problem in graph models, and propose Neighborhood Zorbing (NZ).",
+        "Neighborhood Zorbing",
+    ),
+    (
+        "We are motivated to develop the dual Zorb Networks (dual-ZN) for imaging.",
+        "dual Zorb Networks",
+    ),
+    ("We show it on Russian by constructing ZorbDIY, a counterpart of the corpus.", "ZorbDIY"),
+    ("We propose a novel Knowledge Enhanced Zorb BERT (KEZ-BERT for short) model.", "KEZ-BERT"),
     (
         "We propose a robust sampler, Incremental Weighted K-Means, for active learning.",
         "Incremental Weighted K-Means",
@@ -65,6 +81,8 @@ NOT_INTRODUCED = [
         "We developed a deep learning model, which we call a zorb input network.",
         "deep learning model",
     ),
+    # "and present" without the authors as subject is not theirs.
+    ("Existing systems detect and present ZorbAlerts to the user.", "ZorbAlerts"),
     # An unknown name before a whole description only qualifies it.
     ("We propose a ReZorb multi-modal data augmentation method.", "ReZorb"),
 ]
