@@ -1023,8 +1023,8 @@ _PURPOSE_BEFORE = re.compile(
 )
 _COMPARED_BEFORE = re.compile(
     r"\b(?:than|outperforms?|outperforming|outperformed|compared\s+(?:with|to)|versus|vs\.?"
-    r"|against|unlike|beats?|surpass(?:es|ing)?|exceed(?:s|ed|ing)?|outpac(?:e|es|ed|ing))\s+(?:(?:the|a|an|existing|standard|vanilla"
-    r"|original|strong|state-of-the-art)\s+)*$",
+    r"|against|unlike|beats?|surpass(?:es|ing)?|exceed(?:s|ed|ing)?|outpac(?:e|es|ed|ing))\s+"
+    r"(?:(?:the|a|an|existing|standard|vanilla|original|strong|state-of-the-art)\s+)*$",
     re.IGNORECASE,
 )
 _WORD_RUN = re.compile(r"\w+")

@@ -248,8 +248,8 @@ _NOVEL_NAMED = re.compile(
 # Where a title-case name after a word of use ends: a name joins words with "of" ("Mixture
 # of Experts"), rarely with "and", "for", "in" or "on".
 _USED_NAME_END = re.compile(r"\s+(?:and|for|in|on|to|via|from)\s+")
-# "our L2P framework", "the proposed FooNet model": a name the vocabulary does not know,
-# owned by the authors and followed by what kind of thing it is, is theirs.
+# "our L2P framework", "our MIMIC-BERT": a shaped name the vocabulary does not know, owned
+# by the authors, is theirs ("our BERT model" is checked against the vocabulary).
 _OWNED_NAME = re.compile(
     r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z]{2}[\w-]*)\b"
     r"(?!-)"
