@@ -57,7 +57,8 @@ __all__ = ["Cue", "LineageWords", "load_cues", "load_lineage_words", "pair_featu
 MAX_GAP_WORDS = 4
 #: Words between "which" / "that" and a cue for the clause to still speak of what "which" is.
 MAX_RELATIVE_WORDS = 4
-#: Characters before a name that the scorer's purpose, comparison and list patterns read.
+#: Characters around a name that the scorer's word features and its purpose, comparison and
+#: list patterns read.
 CUE_WINDOW = 80
 #: Sentences an entry needs for the scorer to read where a sentence stands in it.
 MIN_POSITIONED_SENTENCES = 4
@@ -216,8 +217,7 @@ class LineageWords:
 
     not_parents: frozenset[str]
     own_work: re.Pattern[str]
-    comparison: re.Pattern[str]
-    comparison_words: frozenset[str]
+    comparison: frozenset[str]
     np_words: frozenset[str]
     evaluation_role: re.Pattern[str]
     evaluation_head: re.Pattern[str]
@@ -272,8 +272,7 @@ def load_lineage_words() -> LineageWords:
     return LineageWords(
         not_parents=frozenset(name_key(w) for w in data["not_parents"]),
         own_work=alternation(data["own_work"] + ["the authors", "the paper"]),
-        comparison=alternation(data["comparison"]),
-        comparison_words=frozenset(w.lower() for w in data["comparison"]),
+        comparison=_single_words(data["comparison"]),
         np_words=frozenset(w.lower() for w in data["np_words"]),
         evaluation_role=re.compile(
             rf"\s*(?:model\s+|network\s+)?as\s+(?:an?|the|our)\s+(?:\w+\s+)?"
@@ -357,14 +356,14 @@ def _subject(s: _Sentence, cue_start: int, cue_end: int, words: LineageWords):
     if opener in _RELATIVE and not candidates and len(_words(head)) <= MAX_RELATIVE_WORDS:
         # "X, which uses Y instead of Z"; in "a model that predicts tokens derived from Y"
         # the cue speaks of the tokens.
-        if _NEGATION.search(head) or _says_any(head, words.comparison_words):
+        if _NEGATION.search(head) or _says_any(head, words.comparison):
             return _NOBODY
         return _antecedent(s, start - len(opener), words)
     subject, subject_end = _find_subject(s, start, cue_start, candidates, words)
     if subject is _NOBODY:
         return _NOBODY
     between = s.text[subject_end:cue_start]
-    if _NEGATION.search(between) or _says_any(between, words.comparison_words):
+    if _NEGATION.search(between) or _says_any(between, words.comparison):
         return _NOBODY
     return subject
 
@@ -404,7 +403,7 @@ def _find_subject(s: _Sentence, start: int, cue_start: int, candidates: list, wo
     # "Combining the model with MCMC, inference across scales is achieved": a sentence
     # opening on a participle describes the method the abstract is about.
     participle = not stripped and start == 0 and _PARTICIPLE_FIRST.match(s.text, cue_start)
-    if participle and not _says_any(s.text, words.comparison_words):
+    if participle and not _says_any(s.text, words.comparison):
         return None, start
     return _NOBODY, cue_start
 
@@ -422,7 +421,7 @@ def _antecedent(s: _Sentence, relative_at: int, words: LineageWords):
         return named[-1]
     clause_start, _ = _clause_start(s.text, relative_at)
     clause = before[clause_start:]
-    if _says_any(clause, words.comparison_words) or _NEGATION.search(clause):
+    if _says_any(clause, words.comparison) or _NEGATION.search(clause):
         return _NOBODY
     if words.own_work.search(clause) or _INTRO_ANYWHERE.search(clause):
         return None
@@ -444,7 +443,7 @@ def _owner(s: _Sentence, phrase_start: int, words: LineageWords):
         return None
     clause_start, _ = _clause_start(s.text, start)
     before = s.text[clause_start:start]
-    if _NEGATION.search(before) or _says_any(before + phrase, words.comparison_words):
+    if _NEGATION.search(before) or _says_any(before + phrase, words.comparison):
         return _NOBODY
     named = [m for m in s.mentions if m.end <= start and _can_be_child(m, s, words)]
     if named and _APPOSED.match(s.text[named[-1].end : start]):
@@ -662,7 +661,7 @@ def _state_claims(s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWo
         opening = head.strip(" ,").lower()
         own = opening in ("", "a", "an", "the") and not _PERFECT.search(s.text)
     gap = s.text[parent.end : match.start()]
-    if not own or _says_any(head + gap, words.comparison_words) or _NEGATION.search(head + gap):
+    if not own or _says_any(head + gap, words.comparison) or _NEGATION.search(head + gap):
         return []
     claims = []
     if _parent_ok(parent, None, cue.link, s, words):
@@ -958,7 +957,7 @@ def _pair_features(
             # sentences are mostly background, its last mostly results.
             "opening_sentence": positioned and index <= 1,
             "closing_sentence": positioned and index == len(sentences) - 1,
-            "comparison_sentence": _says_any(s.text, words.comparison_words),
+            "comparison_sentence": _says_any(s.text, words.comparison),
             "negation_sentence": _NEGATION.search(s.text) is not None,
             "introducing_sentence": any(other.introduced for other in s.mentions),
             "background_sentence": _BACKGROUND.search(s.text) is not None,
@@ -970,8 +969,8 @@ def _pair_features(
             start, _ = _clause_start(s.text, m.start)
             before = s.text[start : m.start]
             clause_words = _words(before)
-            tokens = _words(s.text[max(0, m.start - 80) : m.start])[-4:]
-            after = _words(s.text[m.end : m.end + 60])[:2]
+            tokens = _words(s.text[window : m.start])[-4:]
+            after = _words(s.text[m.end : m.end + CUE_WINDOW])[:2]
             features |= {f"w-{len(tokens) - i}:{t}" for i, t in enumerate(tokens)}
             features |= {f"b:{t}" for t in clause_words[-8:]}
             features |= {f"a+{i + 1}:{t}" for i, t in enumerate(after)}
@@ -979,7 +978,7 @@ def _pair_features(
             features |= sentence_features
             if words.own_work.search(before):
                 features.add("own_clause")
-            if _says_any(before, words.comparison_words):
+            if _says_any(before, words.comparison):
                 features.add("comparison_clause")
             if _NEGATION.search(before):
                 features.add("negation_clause")
@@ -1036,6 +1035,14 @@ _BACKGROUND = re.compile(
     r"|commonly|popular|existing|previous|prior|conventional|state-of-the-art)\b",
     re.IGNORECASE,
 )
+
+
+def _single_words(words: list[str]) -> frozenset[str]:
+    """The words, lower-cased, for :func:`_says_any`, which finds only single words."""
+    bad = [w for w in words if not re.fullmatch(r"\w+", w)]
+    if bad:
+        raise ValueError(f"lineage_words.json: comparison entries must be single words: {bad}")
+    return frozenset(w.lower() for w in words)
 
 
 def _says_any(text: str, words: frozenset[str]) -> bool:

@@ -39,11 +39,14 @@ from kg.abbrev import find_abbreviations
 from kg.vocab import Term, Vocabulary, load_vocabulary
 
 __all__ = [
+    "KIND_NOUN_AFTER_ACRONYM",
     "SIZE",
     "SKIPPABLE_WORDS",
     "TEXT_KEY",
+    "USED_AS",
     "Discover",
     "DiscoveryLists",
+    "description_follows",
     "doc_text",
     "load_discovery_lists",
 ]
@@ -190,7 +193,8 @@ _GENERIC_LAST = re.compile(
     r"|scheme|strategy|module|procedure|pipeline)s?$"
 )
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:Series|Family|Suite|Collection|Herd|Project))+$")
-_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s(?!(?:novel|new)\b)", re.IGNORECASE)
+#: "we introduce SCP as a general framework" uses SCP; "X as a novel Y" still introduces X.
+USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s(?!(?:novel|new)\b)", re.IGNORECASE)
 # "a module called Relation Network (RN) has been introduced": someone else's, earlier.
 _INTRODUCED_BEFORE = re.compile(
     r"(?:\s*\([^()]{1,20}\))?,?\s+(?:has|have|had)\s+been\b|\s+(?:was|were)\s+(?:first\s+)?"
@@ -210,7 +214,7 @@ _TOPIC_SUBTITLE = re.compile(
 # before a plural, names the field or the family; "we present a novel dynamic precision
 # scaling (DPS) scheme" names the new thing.
 _COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}$")
-_KIND_NOUN_AFTER = re.compile(
+KIND_NOUN_AFTER_ACRONYM = re.compile(
     r"\s*\([^()]{1,20}\)\s+(?:method|model|approach|framework|algorithm|technique|scheme"
     r"|system|network|architecture|strategy)(s?)\b",
     re.IGNORECASE,
@@ -465,9 +469,10 @@ class Discover:
     def _introductions(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
         lower = _lowered(text)
         # The cue regexes try every position; most paragraphs have no cue word at all.
-        cues = list(_INTRO_CUE.finditer(lower)) if _INTRO_WORD.search(lower) else []
+        introducing = _INTRO_WORD.search(lower) is not None
+        cues = list(_INTRO_CUE.finditer(lower)) if introducing else []
         cues += list(_CALLED_CUE.finditer(lower)) if _CALLED_WORD.search(lower) else []
-        for cue in _LATER_INTRO_CUE.finditer(lower) if _INTRO_WORD.search(lower) else ():
+        for cue in _LATER_INTRO_CUE.finditer(lower) if introducing else ():
             opening = max(lower.rfind(". ", 0, cue.start()), 0)
             if cue.group("coordinated") and not _WE.search(lower, opening, cue.start()):
                 continue  # "existing methods detect and present ...": not the authors
@@ -494,7 +499,7 @@ class Discover:
                 continue  # "we developed a deep learning model, which ...": a description
             if candidate and self._modifier_only(text, cue.end(), offset, candidate.group(0)):
                 continue  # "we propose a new SVM training problem": SVM only describes it
-            if candidate and _USED_AS.match(text, candidate.end()):
+            if candidate and USED_AS.match(text, candidate.end()):
                 continue  # "we introduce SCP as a general framework": an existing thing, used
             if candidate:
                 self._add_named(doc, text, offset, candidate.group(0), found)
@@ -574,7 +579,7 @@ class Discover:
             start = max(text.rfind(". ", 0, long.start_char), 0)
             before = lower[start : long.start_char]
             passive = _PASSIVE_INTRO_AFTER.match(text, short.end_char) is not None
-            kind_noun = _KIND_NOUN_AFTER.match(text, long.end_char)
+            kind_noun = KIND_NOUN_AFTER_ACRONYM.match(text, long.end_char)
             family = kind_noun and (kind_noun.group(1) or _COPULA_BEFORE.search(before))
             if long.text.islower() and family and not passive:
                 continue  # "CVE is a novel sufficient dimension reduction (SDR) method"
@@ -603,10 +608,7 @@ class Discover:
         if self.vocabulary.lookup(name) is None:
             # "a FooNet architecture" names it; "a ReID multi-modal data augmentation method"
             # puts a name before a whole description, which it only qualifies.
-            words = re.match(r"\s+([a-z][a-z-]*)\s+([a-z][a-z-]*)", text[offset + len(name) :])
-            return bool(words) and not any(
-                w in _NOT_NOUNS or w.endswith("ed") for w in words.groups()
-            )
+            return description_follows(text, offset + len(name), not_words=_NOT_NOUNS)
         following = re.match(r"\s+([a-z][a-z-]*)", text[offset + len(name) :])
         return bool(following) and following.group(1) not in _NOT_NOUNS
 
@@ -777,6 +779,26 @@ def _add(doc: Doc, spans: list[Span], start: int, end: int, label: str, key: str
     span = _span(doc, start, end, label, key)
     if span is not None:
         spans.append(span)
+
+
+_TWO_WORDS = re.compile(r"\s*([a-z][a-z-]*)\s+([a-z][a-z-]*)\b")
+
+
+def description_follows(text: str, end: int, *, not_words: frozenset[str]) -> bool:
+    """Whether two lower-case words of a description follow ``text[:end]``, none of them in
+    ``not_words`` nor a participle in "-ed": "a ReID | multi-modal data augmentation
+    method" (the name only qualifies the description), not "a FooNet | trained on ...".
+
+    Examples
+    --------
+    >>> text = "We propose a ReID multi-modal data augmentation method."
+    >>> description_follows(text, text.index(" multi"), not_words=frozenset())
+    True
+    >>> description_follows("a FooNet trained on text", 8, not_words=frozenset())
+    False
+    """
+    words = _TWO_WORDS.match(text, end)
+    return bool(words) and not any(w in not_words or w.endswith("ed") for w in words.groups())
 
 
 def _initials_of(short: str, words: list[str]) -> bool:

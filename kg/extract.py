@@ -44,9 +44,12 @@ from kg.discover import (
     GROUP_NAMED,
     GROUP_SHAPE,
     GROUP_TERM,
+    KIND_NOUN_AFTER_ACRONYM,
     SIZE,
     SKIPPABLE_WORDS,
     TEXT_KEY,
+    USED_AS,
+    description_follows,
     doc_text,
     load_discovery_lists,
 )
@@ -57,7 +60,6 @@ __all__ = ["batches", "build_pipeline", "clean_markup", "extract_entries", "ment
 
 GROUP_VOCAB, GROUP_FINAL = "kg_vocab", "kg"
 #: Nouns a new thing is described by ("a pre-training technique", "an RL framework").
-_TWO_WORDS = re.compile(r"([a-z][a-z-]*)\s+([a-z][a-z-]*)\b")
 _GENERIC_HEADS = frozenset(
     "technique method approach framework model architecture strategy algorithm objective "
     "scheme pipeline recipe system procedure paradigm mechanism loss variant".split()
@@ -79,20 +81,11 @@ _NOUN_KINDS = {
     "corpus": "DATASET",
     "leaderboard": "BENCHMARK",
 }
-# "we introduce SCP as a general framework" uses SCP; "X as a novel Y" still introduces X.
-_USED_AS = re.compile(r"\s+as\s+(?:a|an|the)\s(?!(?:novel|new)\b)", re.IGNORECASE)
 # "a GAN-based approach", "a Transformer-style model", "a random finite set (RFS) based
 # approach": the name describes what is introduced.
 _MODIFIER_AFTER = re.compile(
     r"(?:\)|\s*\([^()]{1,20}\))?[- ](?:based|style|like|inspired|powered|guided|driven|type)\b",
     re.I,
-)
-# "two conversational query reformulation (CQR) methods": a lower-case name with its acronym
-# before a plural kind noun says what kind of methods they are; it does not name them.
-_KIND_NOUN_AFTER = re.compile(
-    r"\s*\([^()]{1,20}\)\s+(?:method|model|approach|framework|algorithm|technique|scheme"
-    r"|system|network|architecture|strategy)(s?)\b",
-    re.IGNORECASE,
 )
 _NAMED_AFTER = re.compile(r"\s+(benchmark|dataset|corpus|leaderboard)\b", re.IGNORECASE)
 
@@ -376,7 +369,7 @@ def mentions_in_doc(
         # "a GAN-based approach", "we introduce SCP as a framework": the name is not new.
         modifier = (
             _MODIFIER_AFTER.match(text, span.end_char) is not None
-            or _USED_AS.match(text, span.end_char) is not None
+            or USED_AS.match(text, span.end_char) is not None
             or (span.text.islower() and _plural_kind_after(text, span.end_char))
         )
         introduced = not modifier and (
@@ -419,7 +412,9 @@ def mentions_in_doc(
 
 
 def _plural_kind_after(text: str, end: int) -> bool:
-    found = _KIND_NOUN_AFTER.match(text, end)
+    """ "two conversational query reformulation (CQR) methods": a lower-case name with its
+    acronym before a plural kind noun says what kind of methods they are, not their name."""
+    found = KIND_NOUN_AFTER_ACRONYM.match(text, end)
     return found is not None and bool(found.group(1))
 
 
@@ -441,13 +436,8 @@ def _describes_new_thing(gap: str, following: Token | None, known: bool) -> bool
         return True
     if not known:
         # "a ReID multi-modal data augmentation method": a whole description follows.
-        words = _TWO_WORDS.match(following.doc.text, following.idx)
-        return bool(words) and all(_describing_word(word) for word in words.groups())
+        return description_follows(doc_text(following.doc), following.idx, not_words=_AFTER_VERB)
     return known and following.is_alpha and following.is_lower and following.text not in _AFTER_VERB
-
-
-def _describing_word(word: str) -> bool:
-    return word not in _AFTER_VERB and not word.endswith("ed")
 
 
 def _only_skippable(gap: str) -> bool:
