@@ -69,13 +69,7 @@ def main() -> None:
                     rows += [(f, y) for e, f, y in train if fold_of[e] != fold]
                     index = training.feature_index(rows, training.MIN_COUNT)
                     w, b = training.fit(rows, index, training.L2)
-                    weights = {f: float(w[i]) for f, i in index.items()}
-                    model = {
-                        "bias": b,
-                        "threshold": threshold,
-                        "rule_threshold": args.rule_threshold,
-                        "weights": weights,
-                    }
+                    model = training.model_record(index, w, b, threshold, args.rule_threshold)
                     MODEL.write_text(json.dumps(model), "utf-8")
                 load_model.cache_clear()
                 graph = build([quality.PWC / f for f in files], n_process=args.jobs).graph

@@ -118,6 +118,18 @@ def fit(
     return w, b
 
 
+def model_record(
+    index: dict[str, int], w, b: float, threshold: float, rule_threshold: float | None
+) -> dict:
+    """The model as ``kg/data/lineage_model.json`` holds it: weights rounded, the smallest
+    left out (they change no decision)."""
+    weights = {f: round(float(w[i]), 4) for f, i in sorted(index.items()) if abs(w[i]) >= 0.01}
+    model = {"bias": round(float(b), 4), "threshold": threshold, "weights": weights}
+    if rule_threshold is not None:
+        model["rule_threshold"] = rule_threshold
+    return model
+
+
 def probabilities(rows, index, w, b) -> list[float]:
     out = []
     for features, _ in rows:
@@ -180,15 +192,11 @@ def main() -> None:
     everything = [(f, y) for _, f, y in data]
     index = feature_index(everything, args.min_count)
     w, b = fit(everything, index, args.l2)
-    weights = {f: round(float(w[i]), 4) for f, i in index.items() if abs(w[i]) >= 0.01}
-    print(f"chosen threshold {best[1]:.2f}; {len(weights)} features kept")
-    for f, value in sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:20]:
+    model = model_record(index, w, b, best[1], args.rule_threshold)
+    print(f"chosen threshold {best[1]:.2f}; {len(model['weights'])} features kept")
+    for f, value in sorted(model["weights"].items(), key=lambda kv: -abs(kv[1]))[:20]:
         print(f"  {value:+.2f} {f}")
     if not args.dry_run:
-        weights = dict(sorted(weights.items()))
-        model = {"bias": round(b, 4), "threshold": best[1], "weights": weights}
-        if args.rule_threshold is not None:
-            model["rule_threshold"] = args.rule_threshold
         args.out.write_text(json.dumps(model, indent=0) + "\n", "utf-8")
         print(f"wrote {args.out}")
 
