@@ -10,12 +10,14 @@ Prints, per size: entries, wall time, entries/s, peak memory, and the time to wr
 GraphML file (and the other outputs) on their own.
 
 With ``--dask local:N`` (or a scheduler address) each size is also built with extraction on
-Dask, as ``kg build --dask`` runs it, on the row after the local one. Its build time counts
-starting the cluster (for ``local:N``); "client MB" is the build process's peak (VmHWM; for
-``local:N`` the scheduler runs in it too), "worker MB" the largest worker's peak (VmHWM read
-on each worker at the end of the build). On the local rows "worker MB" is the largest pool
-worker's ru_maxrss (which counts the pages it shares with its parent), and "peak MB" is
-client + largest worker on both.
+Dask, as ``kg build --dask`` runs it (the graph streamed into graph.db, the other files
+written from it: :func:`kg.pipeline.build_stored`), on the row after the local one. Its build
+time counts starting the cluster (for ``local:N``) and ends when graph.db is written; "all
+outputs s" is then the other files, written from graph.db (GraphML is not timed alone). "client
+MB" is the build process's peak (VmHWM; for ``local:N`` the scheduler runs in it too), "worker
+MB" the largest worker's peak (VmHWM read on each worker at the end of the build). On the
+local rows "worker MB" is the largest pool worker's ru_maxrss (which counts the pages it
+shares with its parent), and "peak MB" is client + largest worker on both.
 
 Run:  python benchmarks/scale.py [--sizes 1000 10000 100000] [--jobs 2] [--dask local:2]
 """
@@ -41,10 +43,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from kg.cli import _writers
+from kg.cli import _write_from_store, _writers
 from kg.export import write_outputs
-from kg.pipeline import build
-from kg.viewer import DEFAULT_MAX_NODES
+from kg.pipeline import build, build_stored
+from kg.viewer import DEFAULT_MAX_NODES, render_html
 
 folder, out, jobs, dask = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 
@@ -54,32 +56,40 @@ def vmhwm_kb():
             return int(line.split()[1])
 
 started = time.perf_counter()
+timings = {}
 if dask:
+    # What kg build --dask runs: the graph streamed into graph.db, the other files from it.
     from kg.cluster import connect, extract_on_cluster, worker_peak_memory
     target = int(dask[len("local:"):]) if dask.startswith("local:") else dask
+    out.mkdir(parents=True, exist_ok=True)
+    built_db = str(out / ".built.db")
     with connect(target) as client:
-        result = build([folder], extractor=lambda e: extract_on_cluster(e, client))
+        result = build_stored(
+            [folder], built_db, extractor=lambda e: extract_on_cluster(e, client), scratch=out
+        )
         worker_kb = max(worker_peak_memory(client).values())
+    built = time.perf_counter()
+    _, counts = _write_from_store(built_db, out, DEFAULT_MAX_NODES, None, 2)
+    timings["graph.graphml"] = float("nan")  # written with the others, not timed alone
+    nodes, edges = counts["papers"] + counts["concepts"], counts["edges"]
+    entries = result.entries
 else:
     result = build([folder], n_process=jobs)
-    worker_kb = None
-built = time.perf_counter()
-writers = _writers(result.graph, DEFAULT_MAX_NODES, "")
-timings = {}
-for name, writer in writers.items():
-    begun = time.perf_counter()
-    write_outputs(result.graph, out, writers={name: writer})
-    timings[name] = time.perf_counter() - begun
+    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    built = time.perf_counter()
+    page = lambda: render_html(result.graph, max_nodes=DEFAULT_MAX_NODES)
+    for name, writer in _writers(page).items():
+        begun = time.perf_counter()
+        write_outputs(result.graph, out, writers={name: writer})
+        timings[name] = time.perf_counter() - begun
+    nodes, edges = result.graph.number_of_nodes(), result.graph.number_of_edges()
+    entries = sum(page.entries for page in result.pages)
 done = time.perf_counter()
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if worker_kb is None:
-    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({
     "build": built - started, "write": done - built, "total": done - started,
     "writers": timings, "peak_kb": own + worker_kb, "client_kb": vmhwm_kb(),
-    "worker_kb": worker_kb,
-    "nodes": result.graph.number_of_nodes(), "edges": result.graph.number_of_edges(),
-    "entries": sum(page.entries for page in result.pages),
+    "worker_kb": worker_kb, "nodes": nodes, "edges": edges, "entries": entries,
     "html_bytes": (out / "graph.html").stat().st_size,
     "graphml_bytes": (out / "graph.graphml").stat().st_size,
 }))

@@ -6,12 +6,14 @@ errors (:class:`~kg.errors.KgError`) become one line, ``Error: ...``, and exit c
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -171,7 +173,7 @@ def build(
     """
     from kg.export import write_outputs
     from kg.pipeline import build as build_graph
-    from kg.viewer import DEFAULT_MAX_NODES
+    from kg.viewer import DEFAULT_MAX_NODES, neighbourhood, render_html
 
     if dask_target is not None and jobs > 1:
         raise click.UsageError("use just one of --dask and -j/--jobs")
@@ -179,37 +181,47 @@ def build(
     inputs = list(paths) or [Path(DEFAULT_INPUT)]
     show_progress = not quiet and sys.stderr.isatty()
     bar = _progress_bar() if show_progress else None
-    if dask_target is None:
-        result = build_graph(inputs, n_process=jobs, progress=bar)
-    else:
-        result = _build_on_dask(inputs, dask_target, progress=bar)
+    cap = max_nodes or DEFAULT_MAX_NODES
+    if dask_target is not None:
+        _build_on_dask(inputs, out, dask_target, bar, cap, focus, depth, quiet, started)
+        return
+    result = build_graph(inputs, n_process=jobs, progress=bar)
     if bar is not None:
         bar(0, 0, finish=True)
     for notice in result.notices:
         click.echo(f"warning: {notice}", err=True)
     graph = result.graph
     if graph.number_of_nodes() == 0:
-        raise click.ClickException("no paper entries found in the input; nothing was written")
+        raise click.ClickException(_NOTHING_FOUND)
     html_graph, note, focus_node = graph, "", None
     if focus:
         from kg.query import find_node
-        from kg.viewer import neighbourhood
 
         node = find_node(graph, focus)
         html_graph, focus_node = neighbourhood(graph, node, depth), node
         note = f"Around {graph.nodes[node]['label']}, {depth} steps."
-    written = write_outputs(
-        graph, out, writers=_writers(html_graph, max_nodes or DEFAULT_MAX_NODES, note, focus_node)
-    )
+
+    def page() -> str:
+        return render_html(html_graph, max_nodes=cap, note=note, focus=focus_node)
+
+    written = write_outputs(graph, out, writers=_writers(page))
     if not quiet:
-        for report in result.pages:
-            click.echo(_page_line(report))
-        counts = _counts(graph)
-        click.echo(
-            f"Built {counts['papers']} papers, {counts['concepts']} concepts, "
-            f"{counts['edges']} edges ({counts['builds_on']} builds_on) in "
-            f"{time.perf_counter() - started:.1f} s -> {', '.join(str(p) for p in written)}"
-        )
+        _report_build(result.pages, _counts(graph), started, written)
+
+
+_NOTHING_FOUND = "no paper entries found in the input; nothing was written"
+
+
+def _report_build(
+    pages: Iterable[Any], counts: dict[str, int], started: float, written: list[Path]
+) -> None:
+    for report in pages:
+        click.echo(_page_line(report))
+    click.echo(
+        f"Built {counts['papers']} papers, {counts['concepts']} concepts, "
+        f"{counts['edges']} edges ({counts['builds_on']} builds_on) in "
+        f"{time.perf_counter() - started:.1f} s -> {', '.join(str(p) for p in written)}"
+    )
 
 
 class _ExitTwo(click.ClickException):
@@ -217,9 +229,19 @@ class _ExitTwo(click.ClickException):
 
 
 def _build_on_dask(
-    inputs: list[Path], target: str | int, *, progress: Callable[..., None] | None
-) -> Any:
-    """The build with extraction on a Dask cluster (imports Dask only here)."""
+    inputs: list[Path],
+    out: Path,
+    target: str | int,
+    progress: Callable[..., None] | None,
+    max_nodes: int,
+    focus: str | None,
+    depth: int,
+    quiet: bool,
+    started: float,
+) -> None:
+    """The build with extraction on a Dask cluster (imports Dask only here), streamed: the
+    graph goes into a staged graph.db (:func:`kg.pipeline.build_stored`), and the other
+    files are written from it, so this process never holds the whole graph."""
     try:
         from kg.cluster import connect, extract_on_cluster
     except ModuleNotFoundError as error:
@@ -228,26 +250,86 @@ def _build_on_dask(
         raise _ExitTwo(
             "--dask needs Dask, which is not installed: pip install 'kg[dask]'"
         ) from None
-    from kg.pipeline import build as build_graph
+    from kg.export import staged
+    from kg.pipeline import build_stored
 
-    with connect(target) as client:
-        return build_graph(
-            inputs, progress=progress, extractor=lambda e: extract_on_cluster(e, client)
-        )
+    created = not out.exists()
+    try:
+        with staged(out / "graph.db") as built:
+            with connect(target) as client:
+                result = build_stored(
+                    inputs,
+                    built,
+                    extractor=lambda e: extract_on_cluster(e, client),
+                    progress=progress,
+                    scratch=out,
+                )
+            if progress is not None:
+                progress(0, 0, finish=True)
+            for notice in result.notices:
+                click.echo(f"warning: {notice}", err=True)
+            if result.entries == 0:
+                raise click.ClickException(_NOTHING_FOUND)
+            written, counts = _write_from_store(built, out, max_nodes, focus, depth)
+    except BaseException:
+        if created:  # a failed build leaves no trace, not even the folder
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    if not quiet:
+        _report_build(result.pages, counts, started, written)
 
 
-def _writers(
-    html_graph: nx.DiGraph, max_nodes: int, note: str, focus: str | None = None
-) -> dict[str, Callable[[nx.DiGraph, str], object]]:
-    """The output files and how to write each (see :func:`kg.export.write_outputs`)."""
+def _write_from_store(
+    built: str, out: Path, max_nodes: int, focus: str | None, depth: int
+) -> tuple[list[Path], dict[str, int]]:
+    """Write every output from the database ``built`` (moved into place as graph.db)."""
+    from kg.export import write_outputs
+    from kg.lookup import find_node, neighbourhood
+    from kg.store import StoredGraph, open_db
+    from kg.viewer import render_html, render_view, stored_view
+
+    db = open_db(built)
+    try:
+
+        def page() -> str:
+            if not focus:
+                return render_view(stored_view(db, max_nodes))
+            node = find_node(db, focus)
+            (label,) = db.execute("SELECT label FROM nodes WHERE id = ?", (node,)).fetchone()
+            note = f"Around {label}, {depth} steps."
+            part = neighbourhood(db, node, depth)
+            return render_html(part, max_nodes=max_nodes, note=note, focus=node)
+
+        writers = _writers(page)
+        # The database is built already: writing it is moving it into place.
+        writers["graph.db"] = lambda _, tmp: os.replace(built, tmp)
+        written = write_outputs(StoredGraph(db), out, writers=writers)
+        return written, _stored_counts(db)
+    finally:
+        db.close()
+
+
+def _stored_counts(db: Any) -> dict[str, int]:
+    kinds = dict(db.execute("SELECT key, count FROM counts WHERE what = 'nodes'").fetchall())
+    relations = dict(db.execute("SELECT key, count FROM counts WHERE what = 'edges'").fetchall())
+    papers = kinds.get("paper", 0)
+    return {
+        "papers": papers,
+        "concepts": sum(kinds.values()) - papers,
+        "edges": sum(relations.values()),
+        "builds_on": relations.get("builds_on", 0),
+    }
+
+
+def _writers(page: Callable[[], str]) -> dict[str, Callable[[Any, str], object]]:
+    """The output files and how to write each (see :func:`kg.export.write_outputs`);
+    ``page()`` makes graph.html."""
     from kg.export import gexf_to, graphml_to, json_to
     from kg.store import write_db
-    from kg.viewer import render_html
 
-    def html(graph: nx.DiGraph, path: str) -> None:
-        Path(path).write_text(
-            render_html(html_graph, max_nodes=max_nodes, note=note, focus=focus), "utf-8"
-        )
+    def html(graph: Any, path: str) -> None:
+        Path(path).write_text(page(), "utf-8")
 
     return {
         "graph.graphml": graphml_to,

@@ -15,7 +15,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
@@ -30,6 +30,7 @@ __all__ = [
     "graphml_to",
     "json_to",
     "layout",
+    "staged",
     "write_gexf",
     "write_graphml",
     "write_json",
@@ -389,6 +390,29 @@ def _stage(path: Path, write: Callable[[str], object]) -> str:
         _remove(tmp)
         raise
     return tmp
+
+
+@contextlib.contextmanager
+def staged(path: str | Path) -> Iterator[str]:
+    """A temporary file next to ``path`` for a writer that cannot go through
+    :func:`write_outputs` (it writes before the others can start); removed on exit unless it
+    was moved away.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with staged(folder / "graph.db") as tmp:
+    ...     Path(tmp).parent == folder
+    True
+    >>> list(folder.iterdir())
+    []
+    """
+    tmp = _stage(Path(path), lambda _: None)
+    try:
+        yield tmp
+    finally:
+        _remove(tmp)
 
 
 def _umask() -> int:

@@ -26,9 +26,19 @@ from collections import Counter
 
 import networkx as nx
 
-from kg.model import Corpus, Link
+from kg.model import Concept, Corpus, Link, Paper
 
-__all__ = ["CONCEPT_PREFIX", "PAPER_PREFIX", "build_graph", "concept_node", "is_paper"]
+__all__ = [
+    "CONCEPT_PREFIX",
+    "PAPER_PREFIX",
+    "build_graph",
+    "concept_attributes",
+    "concept_node",
+    "edge_attributes",
+    "is_paper",
+    "paper_attributes",
+    "replaces_edge",
+]
 
 PAPER_PREFIX = "paper:"
 CONCEPT_PREFIX = "concept:"
@@ -57,7 +67,8 @@ def is_paper(graph: nx.DiGraph, node: str) -> bool:
     return graph.nodes[node].get("kind") == "paper"
 
 
-def _edge_attributes(link: Link) -> dict:
+def edge_attributes(link: Link) -> dict:
+    """The attributes of the edge a link becomes (see the module docstring)."""
     attributes: dict = {"relation": link.relation, "evidence": link.evidence, "source": link.source}
     if link.relation == "builds_on":
         attributes["kind_of_link"] = link.kind_of_link
@@ -67,6 +78,40 @@ def _edge_attributes(link: Link) -> dict:
     if link.stated_at:
         attributes["stated_at"] = ";".join(link.stated_at)
     return attributes
+
+
+def paper_attributes(paper: Paper) -> dict:
+    """The attributes of a paper node."""
+    attributes: dict = {
+        "kind": "paper",
+        "label": paper.label,
+        "title": paper.title,
+        "sources": ";".join(paper.sources),
+        "abstract": paper.abstract,
+    }
+    if paper.year_min is not None:
+        attributes["year_min"] = paper.year_min
+    if paper.year_max is not None:
+        attributes["year_max"] = paper.year_max
+    return attributes
+
+
+def concept_attributes(concept: Concept, papers: int) -> dict:
+    """The attributes of a concept node named by ``papers`` papers (its years come later,
+    from the papers that introduce it)."""
+    return {
+        "kind": concept.kind,
+        "label": concept.label,
+        "aliases": "|".join(concept.aliases),
+        "papers": papers,
+    }
+
+
+def replaces_edge(relation: str, existing: str) -> bool:
+    """Does a link of ``relation`` replace an edge of ``existing`` between the same nodes?
+    Only ``builds_on`` over ``mentions``: a paper that builds on a concept mentions it too,
+    and the edge says the more. Otherwise the first link of a pair is its edge."""
+    return relation == "builds_on" and existing == "mentions"
 
 
 def build_graph(corpus: Corpus) -> nx.DiGraph:
@@ -99,43 +144,24 @@ def build_graph(corpus: Corpus) -> nx.DiGraph:
     """
     graph = nx.DiGraph()
     for paper in corpus.papers:
-        attributes: dict = {
-            "kind": "paper",
-            "label": paper.label,
-            "title": paper.title,
-            "sources": ";".join(paper.sources),
-            "abstract": paper.abstract,
-        }
-        if paper.year_min is not None:
-            attributes["year_min"] = paper.year_min
-        if paper.year_max is not None:
-            attributes["year_max"] = paper.year_max
-        graph.add_node(paper.key, **attributes)
+        graph.add_node(paper.key, **paper_attributes(paper))
     paper_counts: Counter[str] = Counter()
     for link in corpus.links:
         if link.relation in ("introduces", "mentions"):
             paper_counts[link.parent] += 1
     for concept in corpus.concepts:
         graph.add_node(
-            concept_node(concept.key),
-            kind=concept.kind,
-            label=concept.label,
-            aliases="|".join(concept.aliases),
-            papers=paper_counts[concept.key],
+            concept_node(concept.key), **concept_attributes(concept, paper_counts[concept.key])
         )
     for link in corpus.links:
         child, parent = concept_node(link.child), concept_node(link.parent)
         if child not in graph or parent not in graph:
             continue
         if graph.has_edge(child, parent):
-            # A paper that builds on a concept mentions it too; the edge says the more.
-            if not (
-                link.relation == "builds_on"
-                and graph.edges[child, parent]["relation"] == "mentions"
-            ):
+            if not replaces_edge(link.relation, graph.edges[child, parent]["relation"]):
                 continue
             graph.remove_edge(child, parent)
-        graph.add_edge(child, parent, **_edge_attributes(link))
+        graph.add_edge(child, parent, **edge_attributes(link))
     _add_concept_years(graph)
     return graph
 

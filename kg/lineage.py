@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 
 import networkx as nx
@@ -106,7 +107,7 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
     return child.startswith(parent) and bool(rest) and _VERSION_SUFFIX.fullmatch(rest) is not None
 
 
-def add_lineage(corpus: Corpus) -> Corpus:
+def add_lineage(corpus: Corpus, *, names: Callable[[str, str], bool] | None = None) -> Corpus:
     """Make the corpus's lineage a DAG and add inferred and paper-level links.
 
     Parameters
@@ -114,6 +115,10 @@ def add_lineage(corpus: Corpus) -> Corpus:
     corpus : Corpus
         From :func:`kg.resolve.resolve`; its ``builds_on`` links are raw claims, between
         concepts or from a paper to a concept.
+    names : callable, optional
+        ``names(paper, concept)``: does the paper introduce or mention the concept? By
+        default read from the corpus's links; a build that keeps its ``mentions`` links out
+        of memory passes a look-up instead (:meth:`kg.store.StoreWriter.names`).
 
     Returns
     -------
@@ -185,12 +190,10 @@ def add_lineage(corpus: Corpus) -> Corpus:
     for link in other:
         if link.relation == "introduces":
             introduced_by[link.parent].append(link)
-    named_by: dict[str, set[str]] = defaultdict(set)
-    for link in other:
-        named_by[link.child].add(link.parent)
+    paper_names = names if names is not None else _names_in(other)
     for link in _named_after(concepts, introduced_by):
         # The name implies the link when the entry names the parent too (docs/annotation.md).
-        if any(link.parent in named_by[i.child] for i in introduced_by[link.child]):
+        if any(paper_names(i.child, link.parent) for i in introduced_by[link.child]):
             try_add(link)
 
     # Papers build on the papers that introduced what they, or their concepts, build on.
@@ -224,6 +227,14 @@ def add_lineage(corpus: Corpus) -> Corpus:
         paper_dag.add_edge(child, parent)
         paper_kept.append(link)
     return replace(corpus, links=tuple(other + kept + paper_kept))
+
+
+def _names_in(links: list[Link]) -> Callable[[str, str], bool]:
+    """``names(paper, concept)`` read from the paper -> concept links."""
+    named_by: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        named_by[link.child].add(link.parent)
+    return lambda paper, concept: concept in named_by[paper]
 
 
 def _named_after(concepts: dict[str, Concept], introduced_by: dict[str, list[Link]]) -> list[Link]:

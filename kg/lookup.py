@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import ConceptNotFound, KgError
-from kg.store import fold
+from kg.store import edge_data, fold, node_data
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -30,17 +30,6 @@ __all__ += ["edge_data", "neighbourhood", "stats"]
 
 #: How many "did you mean" suggestions an unknown name gets.
 MAX_SUGGESTIONS = 3
-_NODE_COLUMNS = ("label", "kind", "title", "abstract", "aliases", "papers", "year_min")
-_NODE_COLUMNS += ("year_max", "sources")
-_EDGE_COLUMNS = {"relation": "relation", "kind_of_link": "kind_of_link", "inferred": "inferred"}
-_EDGE_COLUMNS |= {"evidence": "evidence", "source": "location", "stated_at": "stated_at"}
-
-
-def node_data(row: sqlite3.Row) -> dict[str, Any]:
-    """A ``nodes`` row as the graph's attribute dict (absent attributes left out)."""
-    data = {c: row[c] for c in _NODE_COLUMNS if row[c] is not None}
-    data.update(json.loads(row["attrs"]))
-    return data
 
 
 def _node(db: sqlite3.Connection, node: str) -> dict[str, Any]:
@@ -399,15 +388,6 @@ def neighbourhood(db: sqlite3.Connection, node: str, depth: int = 2) -> nx.DiGra
     ):
         graph.add_edge(row["source"], row["target"], **edge_data(row))
     return graph
-
-
-def edge_data(row: sqlite3.Row) -> dict[str, Any]:
-    """An ``edges`` row as the graph's attribute dict (absent attributes left out)."""
-    data = {key: row[column] for key, column in _EDGE_COLUMNS.items() if row[column] is not None}
-    if "inferred" in data:
-        data["inferred"] = bool(data["inferred"])
-    data.update(json.loads(row["attrs"]))
-    return data
 
 
 def search(db: sqlite3.Connection, text: str, *, limit: int = 20) -> list[dict]:

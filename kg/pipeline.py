@@ -1,9 +1,12 @@
 """Run the stages in order: read -> segment -> extract -> claims -> resolve -> lineage ->
 graph.
 
-Takes input paths; returns a :class:`BuildResult` with the graph and, per input file, what
-segmentation found and left out. It writes nothing (see :mod:`kg.export`) and prints nothing:
-the caller reports.
+Takes input paths. :func:`build` returns a :class:`BuildResult` with the graph and, per input
+file, what segmentation found and left out; it writes nothing (see :mod:`kg.export`).
+:func:`build_stored` runs the same stages for corpora bigger than memory: pages are read one at
+a time, resolution keeps its per-entry records on disk (:class:`kg.spill.Spill`) and the graph
+goes straight into a database file (:class:`kg.store.StoreWriter`) instead of a networkx graph;
+it returns the same reports. Neither prints anything: the caller reports.
 """
 
 from __future__ import annotations
@@ -20,13 +23,23 @@ from kg.claims import read_claims
 from kg.extract import build_pipeline, extract_entries
 from kg.graph import build_graph
 from kg.lineage import add_lineage
-from kg.model import Entry, ExtractedEntry, Notice, Page, SegmentedPage
+from kg.model import Corpus, Entry, ExtractedEntry, Link, Notice, Page, Paper, SegmentedPage
 from kg.read import read_pages
-from kg.resolve import resolve
+from kg.resolve import resolve, resolve_stream
 from kg.segment import load_page_cues, segment_page
+from kg.spill import Spill
+from kg.store import StoreWriter
 from kg.vocab import Vocabulary, load_vocabulary
 
-__all__ = ["BuildResult", "Extractor", "PageReport", "build", "segment_paths"]
+__all__ = [
+    "BuildResult",
+    "Extractor",
+    "PageReport",
+    "StoredBuild",
+    "build",
+    "build_stored",
+    "segment_paths",
+]
 
 #: What turns entries into extracted entries with their claims read, in order: by default
 #: :func:`kg.extract.extract_entries` then :func:`kg.claims.read_claims` in this process
@@ -171,3 +184,136 @@ def _report(page: SegmentedPage) -> PageReport:
         declared=page.declared_count,
         skipped=dict(Counter(skip.reason for skip in page.skipped)),
     )
+
+
+@dataclass(frozen=True)
+class StoredBuild:
+    """What :func:`build_stored` has to report.
+
+    Attributes
+    ----------
+    entries : int
+        Paper entries found; 0 means nothing was written.
+    pages : tuple of PageReport
+    notices : tuple of Notice
+    """
+
+    entries: int
+    pages: tuple[PageReport, ...]
+    notices: tuple[Notice, ...]
+
+
+def build_stored(
+    paths: Iterable[str | Path],
+    path: str | Path,
+    *,
+    extractor: Extractor | None = None,
+    vocabulary: Vocabulary | None = None,
+    n_process: int = 1,
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+    scratch: str | Path | None = None,
+) -> StoredBuild:
+    """Build the knowledge graph from the pages under ``paths`` into the database ``path``
+    (:mod:`kg.store`), holding per entry only what paper merging compares.
+
+    The database is the one :func:`build` then :func:`kg.store.write_db` make of the same
+    pages (a test compares them); :class:`kg.store.StoredGraph` and
+    :func:`kg.viewer.stored_view` write the other outputs from it.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+    path : str or Path
+        The database file to write (replaced); not written when no entry is found, and
+        removed if the build fails.
+    extractor, vocabulary, n_process, batch_size
+        As for :func:`build`.
+    progress : callable, optional
+        ``progress(entries_done, entries_seen)``: pages are read as extraction goes, so the
+        second number grows until the last page is read.
+    scratch : str or Path, optional
+        The folder for the records resolution keeps on disk (the system's temporary folder
+        by default).
+
+    Returns
+    -------
+    StoredBuild
+
+    Raises
+    ------
+    InputError
+        A path does not exist or holds no files.
+    """
+    vocabulary = vocabulary or load_vocabulary()
+    reports: list[PageReport] = []
+    notices: list[Notice] = []
+    skipped_files: list[Notice] = []
+    seen = [0]
+
+    def entries() -> Iterator[Entry]:
+        cues = load_page_cues()
+        for item in read_pages(paths):
+            if isinstance(item, Notice):
+                skipped_files.append(item)
+                continue
+            page = segment_page(item, cues)
+            reports.append(_report(page))
+            notices.extend(page.notices)
+            seen[0] += len(page.entries)
+            yield from page.entries
+
+    def finished(more: Iterable[Notice] = ()) -> StoredBuild:
+        # As build() reports them: files not read last.
+        pages = reports + [PageReport(n.source, 0, None, {}, read=False) for n in skipped_files]
+        return StoredBuild(seen[0], tuple(pages), (*notices, *skipped_files, *more))
+
+    stream = entries()
+    # Reading errors (a missing path) surface here, before any extraction starts.
+    first = next(stream, None)
+    if first is None:
+        return finished()
+    queue = _chain(first, stream)
+
+    def counted(items: Iterable[ExtractedEntry]) -> Iterator[ExtractedEntry]:
+        for done, item in enumerate(items, start=1):
+            if progress is not None:
+                progress(done, seen[0])
+            yield item
+
+    if extractor is None:
+        found = extract_entries(queue, build_pipeline(), batch_size=batch_size, n_process=n_process)
+        claimed: Iterable[ExtractedEntry] = (read_claims(item) for item in found)
+    else:
+        claimed = extractor(queue)
+    writer: StoreWriter | None = None
+    try:
+        with Spill(scratch) as records:
+            resolution = resolve_stream(counted(claimed), vocabulary, records=records)
+            writer = StoreWriter(path)
+            papers: list[Paper] = []
+            lineage_links: list[Link] = []
+            for paper, links in resolution.papers:
+                writer.add_paper(paper)
+                writer.add_links(link for link in links if link.relation != "builds_on")
+                # Lineage reads the introductions and the claims; mentions stay in the file.
+                lineage_links += [link for link in links if link.relation != "mentions"]
+                papers.append(Paper(paper.key, "", "", (), "", paper.year_min, paper.year_max))
+        corpus = add_lineage(
+            Corpus(tuple(papers), resolution.concepts, tuple(lineage_links)), names=writer.names
+        )
+        del papers, lineage_links
+        writer.add_concepts(resolution.concepts)
+        writer.add_links(link for link in corpus.links if link.relation == "builds_on")
+        writer.finish()
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        Path(path).unlink(missing_ok=True)
+        raise
+    return finished(corpus.notices)
+
+
+def _chain(first: Entry, rest: Iterator[Entry]) -> Iterator[Entry]:
+    yield first
+    yield from rest

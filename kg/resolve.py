@@ -20,24 +20,29 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import zlib
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper
+from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper, Paragraph
 from kg.vocab import Vocabulary, name_key
 
 __all__ = [
     "MIN_SHARED_SHINGLES",
     "PaperDraft",
+    "RecordStore",
+    "Resolution",
     "concept_keys",
     "key_of",
     "paper_label",
     "resolve",
+    "resolve_stream",
     "slug",
 ]
 
@@ -269,16 +274,23 @@ def _shorten(text: str, limit: int = 48) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def _shingles(text: str) -> frozenset[int]:
-    """A sample of the text's word 5-grams (about one in :data:`SHINGLE_SAMPLE`), hashed.
+def _shingles(text: str) -> array:
+    """A sample of the text's word 5-grams (about one in :data:`SHINGLE_SAMPLE`), hashed,
+    sorted, each once.
 
     Sampling by hash value keeps the same 5-grams of two copies, so copies still share
-    most of their sample; it keeps memory per entry small on big corpora.
+    most of their sample; it and the packed array keep memory per entry small on big corpora.
+
+    Examples
+    --------
+    >>> text = "We train a model on ten thousand images of cats and dogs, then test it."
+    >>> _shingles(text) == _shingles(text.upper()), _shingles(text).typecode
+    (True, 'I')
     """
     words = re.findall(r"[a-z0-9]+", text.lower())
     grams = (" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
-    hashes = (zlib.crc32(gram.encode()) for gram in grams)
-    return frozenset(h for h in hashes if h % SHINGLE_SAMPLE == 0)
+    hashes = {zlib.crc32(gram.encode()) for gram in grams}
+    return array("I", sorted(h for h in hashes if h % SHINGLE_SAMPLE == 0))
 
 
 def _terms(text: str) -> array:
@@ -300,7 +312,31 @@ def _terms(text: str) -> array:
     return array("I", sorted(hashes))
 
 
-def _text_matches(drafts: list[PaperDraft], terms: list[array]) -> list[tuple[int, int]]:
+@dataclass
+class _Words:
+    """What matching untitled entries by their words needs: in how many entries each word
+    is found, and the words of the entries that can take part (untitled ones and listings
+    without an abstract); the other entries' words are counted, not kept."""
+
+    frequency: Counter[int] = field(default_factory=Counter)
+    kept: dict[int, array] = field(default_factory=dict)
+
+    def add(self, number: int, entry: Entry, words: array) -> None:
+        self.frequency.update(words)
+        if _may_match_by_words(entry):
+            self.kept[number] = words
+
+
+def _is_listing(entry: Entry) -> bool:
+    """A title, maybe a line about it, and no abstract of its own."""
+    return bool(entry.title) and not any(p.role == "abstract" for p in entry.paragraphs)
+
+
+def _may_match_by_words(entry: Entry) -> bool:
+    return not entry.title or _is_listing(entry)
+
+
+def _text_matches(drafts: list[PaperDraft], words: _Words) -> list[tuple[int, int]]:
     """Pairs (entry without a title, titled entry on another page) whose words say they are
     one paper: each is the other's best match on all the other pages, the longer holds at
     least :data:`MIN_TEXT_MATCH` of the shorter's content words (weighted by idf, so rare
@@ -314,18 +350,17 @@ def _text_matches(drafts: list[PaperDraft], terms: list[array]) -> list[tuple[in
     untitled = [i for i, draft in enumerate(drafts) if not draft.entries[0].title]
     if not untitled or len(untitled) == len(drafts):
         return []
-    frequency: Counter[int] = Counter(t for words in terms for t in words)
+    terms, frequency = words.kept, words.frequency
     total = len(drafts)
     # Smoothed, so that a word every entry has still counts a little in a tiny corpus.
     idf = {t: math.log(1 + total / n) for t, n in frequency.items()}
-    weights = [sum(idf[t] ** 2 for t in words) or 1.0 for words in terms]
+    weights = {i: sum(idf[t] ** 2 for t in kept) or 1.0 for i, kept in terms.items()}
     postings: dict[int, list[int]] = defaultdict(list)
-    for index, words in enumerate(terms):
+    for index, kept in terms.items():
         # A listing: a title, maybe a line about it; an entry with its own abstract is
         # matched to copies of that abstract (shingles), not to other texts.
-        entry = drafts[index].entries[0]
-        if entry.title and not any(p.role == "abstract" for p in entry.paragraphs):
-            for t in words:
+        if _is_listing(drafts[index].entries[0]):
+            for t in kept:
                 if frequency[t] <= MAX_TERM_POSTINGS:
                     postings[t].append(index)
     scores: dict[tuple[int, int], float] = {}
@@ -385,15 +420,16 @@ def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
 
 def _merge_papers(
     drafts: list[PaperDraft],
-    shingles: list[frozenset[int]],
-    terms: list[array],
+    shingles: list[array],
+    words: _Words,
     named: frozenset[str] = frozenset(),
 ) -> list[PaperDraft]:
     """Union entries that are the same paper (see module docstring), guarded.
 
-    ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract, ``terms[i]`` its
-    content words (:func:`_terms`); ``named`` the concept keys spelled as names (only a
-    name a paper introduces says which paper it is: "topic modeling" does not).
+    ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract, ``words`` the content
+    words (:func:`_terms`) of those that may be matched by them; ``named`` the concept keys
+    spelled as names (only a name a paper introduces says which paper it is: "topic
+    modeling" does not).
     """
     groups = _UnionFind()
     members: dict[str, list[int]] = {str(i): [i] for i in range(len(drafts))}
@@ -458,10 +494,13 @@ def _merge_papers(
                 merge(other, index)
             by_title_name.setdefault(key, []).append(index)
     # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
-    for a, b in _text_matches(drafts, terms):
+    for a, b in _text_matches(drafts, words):
         merge(min(a, b), max(a, b))
     merged: list[PaperDraft] = []
     for indexes in members.values():
+        if len(indexes) == 1:
+            merged.append(drafts[indexes[0]])  # most papers: no need for a copy
+            continue
         ordered = sorted(indexes)
         entries = [e for i in ordered for e in drafts[i].entries]
         introduced = list(dict.fromkeys(k for i in ordered for k in drafts[i].introduced))
@@ -497,7 +536,7 @@ class _EntryRecord:
     """What resolution keeps of one entry while the others stream past."""
 
     entry: Entry
-    shingles: frozenset[int]
+    shingles: array
     terms: array
     uses: dict[str, _Use]
     introduced: list[str]
@@ -510,6 +549,21 @@ def _slim(entry: Entry) -> Entry:
     blurb = [p for p in entry.paragraphs if p.role == "blurb"][:1]
     first = [p for p in entry.paragraphs if p.role != "blurb"][:1]
     return replace(entry, paragraphs=tuple(blurb + first))
+
+
+def _skeleton(entry: Entry) -> Entry:
+    """The entry as paper merging compares it: which roles its paragraphs have, not their
+    text (one shared record per role; the file's and section's names shared too)."""
+    roles = dict.fromkeys(p.role for p in entry.paragraphs)
+    return replace(
+        entry,
+        file=sys.intern(entry.file),
+        section=sys.intern(entry.section),
+        paragraphs=tuple(_ROLE_ONLY.get(r) or Paragraph("", 0, r) for r in roles),
+    )
+
+
+_ROLE_ONLY = {r: Paragraph("", 0, r) for r in ("abstract", "summary", "description", "blurb")}
 
 
 def _record(
@@ -571,7 +625,8 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     """Resolve mentions into concepts and entries into papers.
 
     Entries stream through once; of each, only its evidence sentences, a sample of its
-    abstract's word 5-grams and its title, blurb and abstract are kept.
+    abstract's word 5-grams and its title, blurb and abstract are kept. It collects what
+    :func:`resolve_stream` yields.
 
     Parameters
     ----------
@@ -598,9 +653,72 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
     >>> [(link.relation, link.parent) for link in corpus.links]
     [('introduces', 'foonet')]
     """
+    resolution = resolve_stream(extracted, vocabulary)
+    papers: list[Paper] = []
+    links: list[Link] = []
+    for paper, paper_links in resolution.papers:
+        papers.append(paper)
+        links += paper_links
+    return Corpus(papers=tuple(papers), concepts=resolution.concepts, links=tuple(links))
+
+
+class RecordStore(Protocol):
+    """Where :func:`resolve_stream` keeps what it needs of each entry until the papers are
+    made: a list, or a store on disk (:class:`kg.spill.Spill`) for corpora bigger than memory.
+    """
+
+    def append(self, record: Any, /) -> None: ...
+    def __getitem__(self, number: int, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Concepts, resolved, and the papers still to be made, one at a time.
+
+    Attributes
+    ----------
+    concepts : tuple of Concept
+        Sorted by key.
+    papers : iterator of (Paper, list of Link)
+        Each paper with its ``introduces``/``mentions`` links and its raw ``builds_on``
+        claims, in the order :func:`resolve` lists them; made as it is taken, so a caller
+        can write each away before the next.
+    """
+
+    concepts: tuple[Concept, ...]
+    papers: Iterator[tuple[Paper, list[Link]]]
+
+
+def resolve_stream(
+    extracted: Iterable[ExtractedEntry],
+    vocabulary: Vocabulary,
+    *,
+    records: RecordStore | None = None,
+) -> Resolution:
+    """:func:`resolve`, with papers yielded one at a time and the entries' records kept in
+    ``records`` (a new list when not given).
+
+    What stays in memory is per concept (spellings, kinds, keys) and per entry only what
+    paper merging compares (title, file, years, introduced keys, hashed 5-grams and words);
+    evidence sentences and abstracts wait in ``records`` until their paper is made.
+
+    Examples
+    --------
+    >>> from kg.model import Entry, ExtractedEntry, Mention
+    >>> m = Mention("FooNet", "model", "", "shape", "We propose FooNet.", "a.txt:1", 11, 17,
+    ...             introduced=True)
+    >>> resolution = resolve_stream([ExtractedEntry(Entry("a.txt", 1, 1), (m,))], Vocabulary(()))
+    >>> [c.key for c in resolution.concepts]
+    ['foonet']
+    >>> [(paper.key, [link.relation for link in links]) for paper, links in resolution.papers]
+    [('paper:foonet', ['introduces'])]
+    """
+    store: RecordStore = [] if records is None else records
     index = _ConceptIndex(vocabulary)
     node_stats: dict[str, _ConceptStats] = defaultdict(_ConceptStats)
-    records = [_record(item, index, node_stats) for item in extracted]
+    for item in extracted:
+        store.append(_record(item, index, node_stats))
     keys = index.keys()
 
     terms = {term.id: term for term in vocabulary.terms}
@@ -609,35 +727,56 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
         merged = stats[keys[node]]
         merged.spellings.update(record.spellings)
         merged.kinds.update(record.kinds)
+    del node_stats
     for key, record in stats.items():
         if key in terms:
             record.vocab_kind, record.vocab_label = terms[key].kind, terms[key].label
     concepts = _distinct_labels(
         {key: _make_concept(key, record) for key, record in stats.items()}, stats
     )
+    del stats
 
     drafts: list[PaperDraft] = []
-    for number, record in enumerate(records):
+    shingles: list[array] = []
+    words = _Words()
+    for number, record in enumerate(store):
         introduced = list(dict.fromkeys(keys[node] for node in record.introduced))
         identifying = [k for k in introduced if concepts[k].kind in _IDENTIFYING_KINDS]
         label = paper_label(record.entry, [concepts[k].label for k in identifying])
-        title_names = [
-            keys[n] for n in record.title_names if concepts[keys[n]].kind in _IDENTIFYING_KINDS
-        ]
-        drafts.append(PaperDraft([record.entry], identifying, label, [number], title_names))
+        title_names = list(
+            dict.fromkeys(
+                keys[n] for n in record.title_names if concepts[keys[n]].kind in _IDENTIFYING_KINDS
+            )
+        )
+        entry = _skeleton(record.entry)
+        drafts.append(PaperDraft([entry], identifying, label, [number], title_names))
+        shingles.append(record.shingles)
+        words.add(number, entry, record.terms)
+    named = frozenset(k for k, c in concepts.items() if _spelled_as_name(c.label))
+    merged_drafts = _merge_papers(drafts, shingles, words, named)
+    del drafts, shingles, words
+    return Resolution(
+        concepts=tuple(sorted(concepts.values(), key=lambda c: c.key)),
+        papers=_papers(merged_drafts, store, keys, concepts),
+    )
+
+
+def _papers(
+    drafts: list[PaperDraft],
+    records: RecordStore,
+    keys: dict[str, str],
+    concepts: dict[str, Concept],
+) -> Iterator[tuple[Paper, list[Link]]]:
+    """Each merged paper with its links (see :class:`Resolution`)."""
     used_keys: set[str] = set()
-    papers: list[Paper] = []
-    links: list[Link] = []
-    for draft in _merge_papers(
-        drafts,
-        [r.shingles for r in records],
-        [r.terms for r in records],
-        frozenset(k for k, c in concepts.items() if _spelled_as_name(c.label)),
-    ):
+    # Taken from the front and dropped, so the drafts are freed as papers are made.
+    queue = deque(drafts)
+    drafts.clear()
+    while queue:
+        draft = queue.popleft()
         key = _unique(f"paper:{slug(draft.label)}", used_keys)
         parts = [records[number] for number in draft.records]
-        papers.append(_paper(key, draft, parts, keys))
-        links += _paper_links(key, parts, keys)
+        links = _paper_links(key, parts, keys)
         primary = draft.introduced[0] if draft.introduced else key
         for part in parts:
             # "We", "it", "the proposed model" mean what this entry introduces; an entry that
@@ -649,15 +788,11 @@ def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corp
                 parent = keys[parent_node] if parent_node else focal
                 if child != parent:
                     links.append(Link(child, parent, "builds_on", evidence, source, link))
-    return Corpus(
-        papers=tuple(papers),
-        concepts=tuple(sorted(concepts.values(), key=lambda c: c.key)),
-        links=tuple(links),
-    )
+        yield _paper(key, draft, parts, keys), links
 
 
 def _paper(key: str, draft: PaperDraft, parts: list[_EntryRecord], keys: dict[str, str]) -> Paper:
-    entries = draft.entries
+    entries = [part.entry for part in parts]  # the draft's are skeletons (see _skeleton)
     years = [e.year_min for e in entries if e.year_min is not None]
     years_max = [e.year_max or e.year_min for e in entries if e.year_min is not None]
     introduced = [keys[node] for part in parts for node in part.introduced]

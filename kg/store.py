@@ -43,16 +43,30 @@ import contextlib
 import json
 import re
 import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from kg.errors import GraphFileError
+from kg.graph import (
+    concept_attributes,
+    concept_node,
+    edge_attributes,
+    paper_attributes,
+    replaces_edge,
+)
+from kg.model import Concept, Link, Paper
 
 __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
+    "StoreWriter",
+    "StoredGraph",
+    "edge_data",
     "fold",
     "graph_to_memory",
+    "node_data",
     "open_db",
     "write_db",
 ]
@@ -152,32 +166,61 @@ def _names(data: dict, node: str) -> list[str]:
     return names
 
 
+def _node_row(seq: int, node: str, data: dict) -> tuple:
+    rest = {k: v for k, v in data.items() if k not in _NODE_COLUMNS}
+    columns = (data.get(c) for c in _NODE_COLUMNS)
+    return (seq, node, *columns, 0, json.dumps(rest, ensure_ascii=False))
+
+
+def _edge_values(data: dict) -> tuple:
+    """An edge's columns after ``seq, source, target``."""
+    rest = {k: v for k, v in data.items() if k not in _EDGE_COLUMNS}
+    return (*(data.get(k) for k in _EDGE_COLUMNS), json.dumps(rest, ensure_ascii=False))
+
+
+_INSERT_NODE = f"INSERT INTO nodes VALUES ({','.join('?' * 13)})"
+_INSERT_EDGE = f"INSERT INTO edges VALUES ({','.join('?' * 10)})"
+
+
 def _fill(db: sqlite3.Connection, graph: Any) -> None:
     db.executescript(_SCHEMA)
-    nodes, aliases, texts = [], [], []
-    for seq, (node, data) in enumerate(graph.nodes(data=True), start=1):
-        rest = {k: v for k, v in data.items() if k not in _NODE_COLUMNS}
-        nodes.append(
-            (
-                seq,
-                node,
-                *(data.get(c) for c in _NODE_COLUMNS),
-                graph.degree(node),
-                json.dumps(rest, ensure_ascii=False),
-            )
-        )
-        names = _names(data, node)
-        aliases += [(fold(n), node, n, rank) for rank, n in enumerate(names)]
-        texts.append((seq, " | ".join(names), str(data.get("abstract", ""))))
-    db.executemany(f"INSERT INTO nodes VALUES ({','.join('?' * 13)})", nodes)
-    db.executemany("INSERT INTO aliases VALUES (?,?,?,?)", aliases)
-    db.executemany("INSERT INTO search (rowid, names, abstract) VALUES (?,?,?)", texts)
-    edges = []
-    for seq, (u, v, data) in enumerate(graph.edges(data=True), start=1):
-        rest = {k: val for k, val in data.items() if k not in _EDGE_COLUMNS}
-        values = [data.get(k) for k in _EDGE_COLUMNS]
-        edges.append((seq, u, v, *values, json.dumps(rest, ensure_ascii=False)))
-    db.executemany(f"INSERT INTO edges VALUES ({','.join('?' * 10)})", edges)
+    db.executemany(
+        _INSERT_NODE,
+        (_node_row(seq, n, d) for seq, (n, d) in enumerate(graph.nodes(data=True), start=1)),
+    )
+    db.executemany(
+        _INSERT_EDGE,
+        (
+            (seq, u, v, *_edge_values(d))
+            for seq, (u, v, d) in enumerate(graph.edges(data=True), start=1)
+        ),
+    )
+    _finish(db)
+
+
+_DEGREES = """
+WITH touching(id) AS (SELECT source FROM edges UNION ALL SELECT target FROM edges),
+counted(id, degree) AS (SELECT id, count(*) FROM touching GROUP BY id)
+UPDATE nodes SET degree = counted.degree FROM counted WHERE counted.id = nodes.id
+"""
+
+
+def _finish(db: sqlite3.Connection) -> None:
+    """Everything made from the nodes and edges tables: degrees, the alias and search
+    indexes, the lineage trees, the counts; then the version stamps."""
+    db.execute(_DEGREES)
+    reader = db.cursor().execute(
+        "SELECT seq, id, label, aliases, title, abstract FROM nodes ORDER BY seq"
+    )
+    while rows := reader.fetchmany(4096):
+        aliases, texts = [], []
+        for seq, node, label, alias_text, title, abstract in rows:
+            data = {"label": label, "aliases": alias_text or "", "title": title}
+            names = _names({k: v for k, v in data.items() if v is not None}, node)
+            aliases += [(fold(n), node, n, rank) for rank, n in enumerate(names)]
+            texts.append((seq, " | ".join(names), str(abstract or "")))
+        db.executemany("INSERT INTO aliases VALUES (?,?,?,?)", aliases)
+        db.executemany("INSERT INTO search (rowid, names, abstract) VALUES (?,?,?)", texts)
     db.executescript(_INDEXES)
     db.execute(_TREES)
     db.executescript(_COUNTS)
@@ -258,3 +301,222 @@ def open_db(path: str | Path) -> sqlite3.Connection:
         raise
     db.row_factory = sqlite3.Row
     return db
+
+
+class StoreWriter:
+    """Writes a new database as a build's parts arrive, without a graph in memory: what
+    :func:`kg.graph.build_graph` then :func:`write_db` make, streamed (``kg build --dask``).
+
+    Give it the papers and their links as they are made (:meth:`add_paper`, :meth:`add_links`),
+    then the concepts (:meth:`add_concepts`), the lineage links, and :meth:`finish`. Nodes
+    keep the order they came in (papers, then concepts) and edges the graph's order (by their
+    child's node, then as they came), so the file is the one ``write_db`` writes for the same
+    build. What it keeps in memory is a count per concept.
+
+    Parameters
+    ----------
+    path : str or Path
+        A new file (whatever is there is replaced).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.model import Concept, Link, Paper
+    >>> path = Path(tempfile.mkdtemp()) / "graph.db"
+    >>> writer = StoreWriter(path)
+    >>> writer.add_paper(Paper("paper:x", "X", "X: ...", ("a.txt:1-2",), year_min=2020))
+    >>> writer.add_links([Link("paper:x", "x", "introduces", "We propose X.", "a.txt:2")])
+    >>> writer.add_concepts([Concept("x", "X", "model")])
+    >>> writer.finish()
+    >>> db = open_db(path)
+    >>> [tuple(row) for row in db.execute("SELECT id, papers, year_min, degree FROM nodes")]
+    [('paper:x', None, 2020, 1), ('concept:x', 1, 2020, 1)]
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self._db = sqlite3.connect(self.path)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.executescript(_SCHEMA)
+        # Edges as they come; one per (child, parent), as in a networkx graph.
+        self._db.executescript(
+            """CREATE TABLE staged (seq INTEGER PRIMARY KEY, source TEXT, target TEXT,
+            relation TEXT, kind_of_link TEXT, inferred INTEGER, evidence TEXT, location TEXT,
+            stated_at TEXT, attrs TEXT);
+            CREATE UNIQUE INDEX staged_pair ON staged (source, target);"""
+        )
+        self._nodes = 0
+        self._papers: Counter[str] = Counter()
+
+    def add_paper(self, paper: Paper) -> None:
+        """A paper node."""
+        self._nodes += 1
+        self._db.execute(_INSERT_NODE, _node_row(self._nodes, paper.key, paper_attributes(paper)))
+
+    def add_links(self, links: Iterable[Link]) -> None:
+        """Edges: the first link of a (child, parent) pair is its edge, except that a
+        ``builds_on`` link replaces a ``mentions`` edge (:func:`kg.graph.replaces_edge`)."""
+        for link in links:
+            if link.relation in ("introduces", "mentions"):
+                self._papers[link.parent] += 1
+            child, parent = concept_node(link.child), concept_node(link.parent)
+            for existing in ("mentions", "introduces", "builds_on"):
+                if replaces_edge(link.relation, existing):
+                    self._db.execute(
+                        "DELETE FROM staged WHERE source = ? AND target = ? AND relation = ?",
+                        (child, parent, existing),
+                    )
+            self._db.execute(
+                "INSERT OR IGNORE INTO staged VALUES (NULL,?,?,?,?,?,?,?,?,?)",
+                (child, parent, *_edge_values(edge_attributes(link))),
+            )
+
+    def names(self, paper: str, concept: str) -> bool:
+        """Does ``paper`` introduce or mention ``concept`` (a concept key), so far?"""
+        found = self._db.execute(
+            "SELECT 1 FROM staged WHERE source = ? AND target = ? AND relation IN "
+            "('introduces', 'mentions')",
+            (paper, concept_node(concept)),
+        ).fetchone()
+        return found is not None
+
+    def add_concepts(self, concepts: Iterable[Concept]) -> None:
+        """Concept nodes, each with how many of the links so far name it."""
+        for concept in concepts:
+            self._nodes += 1
+            attributes = concept_attributes(concept, self._papers[concept.key])
+            self._db.execute(
+                _INSERT_NODE, _node_row(self._nodes, concept_node(concept.key), attributes)
+            )
+
+    def finish(self) -> None:
+        """Write everything made from the nodes and edges, and close the file."""
+        db = self._db
+        try:
+            db.executescript(_STAGED_TO_EDGES)
+            _finish(db)
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        """Close without finishing (the file is then not a kg database)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+
+#: Edges between nodes that exist, in networkx's order; a concept's years are those of the
+#: papers that introduce it (see kg.graph).
+_STAGED_TO_EDGES = """
+INSERT INTO edges
+SELECT row_number() OVER (ORDER BY child.seq, s.seq), s.source, s.target, s.relation,
+    s.kind_of_link, s.inferred, s.evidence, s.location, s.stated_at, s.attrs
+FROM staged s JOIN nodes child ON child.id = s.source JOIN nodes parent ON parent.id = s.target;
+DROP TABLE staged;
+WITH years(id, low, high) AS (
+    SELECT e.target, min(p.year_min), max(p.year_max) FROM edges e
+    JOIN nodes p ON p.id = e.source WHERE e.relation = 'introduces' GROUP BY e.target
+)
+UPDATE nodes SET year_min = coalesce(years.low, nodes.year_min),
+    year_max = coalesce(years.high, nodes.year_max)
+FROM years WHERE years.id = nodes.id;
+"""
+
+
+class StoredGraph:
+    """A kg database read the way the file writers (:mod:`kg.export`) read a graph:
+    ``nodes``, ``edges`` (iterated, or called with ``data=``), ``degree``,
+    ``number_of_nodes``, ``number_of_edges``; rows are read as they are iterated, so a
+    graph bigger than memory can be written out.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_node("a", kind="model", label="A"); G.add_edge("a", "b", relation="mentions")
+    >>> stored = StoredGraph(graph_to_memory(G))
+    >>> list(stored.nodes), list(stored.edges(data=True)), stored.degree("a")
+    (['a', 'b'], [('a', 'b', {'relation': 'mentions'})], 1)
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._degrees: dict[str, int] | None = None
+        self.nodes = _Rows(self._node_rows)
+        self.edges = _Rows(self._edge_rows)
+
+    def number_of_nodes(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM nodes").fetchone()[0])
+
+    def number_of_edges(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM edges").fetchone()[0])
+
+    def degree(self, node: str) -> int:
+        if self._degrees is None:
+            self._degrees = dict(self._db.execute("SELECT id, degree FROM nodes"))
+        return self._degrees[node]
+
+    def _node_rows(self, data: bool | str = False, default: Any = None) -> Iterator[Any]:
+        cursor = self._db.cursor()
+        cursor.row_factory = sqlite3.Row
+        for row in cursor.execute("SELECT * FROM nodes ORDER BY seq"):
+            if data is False:
+                yield row["id"]
+            elif data is True:
+                yield row["id"], node_data(row)
+            else:
+                yield row["id"], node_data(row).get(data, default)
+
+    def _edge_rows(self, data: bool = False) -> Iterator[Any]:
+        cursor = self._db.cursor()
+        cursor.row_factory = sqlite3.Row
+        for row in cursor.execute("SELECT * FROM edges ORDER BY seq"):
+            if data:
+                yield row["source"], row["target"], edge_data(row)
+            else:
+                yield row["source"], row["target"]
+
+
+class _Rows:
+    """``graph.nodes`` / ``graph.edges``: iterable, and callable with ``data=``."""
+
+    def __init__(self, rows: Callable[..., Iterator[Any]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._rows()
+
+    def __call__(self, data: bool | str = False, default: Any = None) -> Iterator[Any]:
+        return self._rows(data, default) if default is not None else self._rows(data)
+
+
+#: The columns in the order kg.graph gives a node's attributes (papers have the first five
+#: and the years, concepts kind, label, aliases, papers and the years).
+_NODE_ORDER = ("kind", "label", "title", "sources", "abstract", "aliases", "papers")
+_NODE_ORDER += ("year_min", "year_max")
+
+
+_EDGE_ORDER = (("relation", "relation"), ("evidence", "evidence"), ("source", "location"))
+_EDGE_ORDER += (("kind_of_link", "kind_of_link"), ("inferred", "inferred"))
+
+
+def node_data(row: sqlite3.Row) -> dict[str, Any]:
+    """A ``nodes`` row as the graph's attribute dict (absent attributes left out), in the
+    order :mod:`kg.graph` gives them, so files written from either are the same."""
+    data = {c: row[c] for c in _NODE_ORDER if row[c] is not None}
+    data.update(json.loads(row["attrs"]))
+    return data
+
+
+def edge_data(row: sqlite3.Row) -> dict[str, Any]:
+    """An ``edges`` row as the graph's attribute dict (absent attributes left out), in the
+    order :func:`kg.graph.edge_attributes` gives them."""
+    data = {key: row[column] for key, column in _EDGE_ORDER if row[column] is not None}
+    if "inferred" in data:
+        data["inferred"] = bool(data["inferred"])
+    data.update(json.loads(row["attrs"]))
+    if row["stated_at"] is not None:
+        data["stated_at"] = row["stated_at"]
+    return data

@@ -25,6 +25,9 @@ physics is off, since vis-network does not settle on big graphs.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -32,16 +35,20 @@ import networkx as nx
 from pyvis.network import Network
 
 from kg.export import KIND_COLOURS, _atomic, layout
-from kg.layout import FONT_SIZE, lineage_layout
+from kg.layout import FONT_SIZE, lineage_layout, lineage_subgraph
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "LINK_COLOURS",
     "PHYSICS_MAX_NODES",
     "UMBRELLA_SHARE",
+    "MapView",
+    "graph_view",
     "neighbourhood",
     "render_html",
+    "render_view",
     "select_nodes",
+    "stored_view",
     "umbrella_concepts",
     "write_html",
 ]
@@ -87,7 +94,18 @@ def select_nodes(graph: nx.DiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> nx.Di
     ranked = sorted(
         graph.nodes, key=lambda n: (-graph.degree(n), str(graph.nodes[n].get("label", n)))
     )
-    return graph.subgraph(ranked[:max_nodes]).copy()
+    return _induced(graph, set(ranked[:max_nodes]))
+
+
+def _induced(graph: nx.DiGraph, keep: set) -> nx.DiGraph:
+    """The subgraph on ``keep``, as a new graph, nodes and edges in the graph's order (a
+    networkx subgraph of few nodes iterates them in set order, which changes run to run)."""
+    part = nx.DiGraph()
+    part.add_nodes_from((n, dict(d)) for n, d in graph.nodes(data=True) if n in keep)
+    part.add_edges_from(
+        (u, v, dict(d)) for u, v, d in graph.edges(data=True) if u in keep and v in keep
+    )
+    return part
 
 
 def neighbourhood(graph: nx.DiGraph, node: str, depth: int = 2) -> nx.DiGraph:
@@ -102,7 +120,7 @@ def neighbourhood(graph: nx.DiGraph, node: str, depth: int = 2) -> nx.DiGraph:
     reach = nx.single_source_shortest_path_length(
         graph.to_undirected(as_view=True), node, cutoff=depth
     )
-    return graph.subgraph(reach).copy()
+    return _induced(graph, set(reach))
 
 
 def _asset(name: str) -> str:
@@ -187,8 +205,9 @@ def _edge_record(graph: nx.DiGraph, child: str, parent: str) -> dict:
     }
 
 
-def _lineage_records(graph: nx.DiGraph, max_nodes: int) -> dict:
+def _lineage_records(view: MapView, max_nodes: int) -> dict:
     """The lineage view: placed concepts, their ``builds_on`` edges, the year columns."""
+    graph = view.lineage
     placed, columns = lineage_layout(graph, max_nodes=max_nodes)
     drawn = {p.node for p in placed}
     nodes = []
@@ -205,7 +224,7 @@ def _lineage_records(graph: nx.DiGraph, max_nodes: int) -> dict:
                 "year": p.year,
                 "column": p.column,
                 "family": p.family,
-                "info": {**_tooltip_fields(data), **_papers_of(graph, p.node)},
+                "info": {**_tooltip_fields(data), **view.papers_of(p.node)},
             }
         )
     edges = [
@@ -226,14 +245,12 @@ def _lineage_records(graph: nx.DiGraph, max_nodes: int) -> dict:
     }
 
 
-def _records(
-    graph: nx.DiGraph, *, physics: bool, whole: nx.DiGraph
-) -> tuple[list[dict], list[dict]]:
-    """Node and edge records for vis-network, made by pyvis from a copy of the graph.
+def _records(view: MapView, *, physics: bool) -> tuple[list[dict], list[dict]]:
+    """Node and edge records for vis-network, made by pyvis from a copy of the drawn part.
 
-    Umbrella terms and the papers of a concept are judged on ``whole``, the graph the drawn
-    part was taken from.
+    Umbrella terms and the papers of a concept are judged on the whole graph (the view's).
     """
+    graph = view.shown
     positions = {} if physics else layout(graph)
     plain = nx.DiGraph()
     for node, data in graph.nodes(data=True):
@@ -254,7 +271,7 @@ def _records(
         plain.add_edge(child, parent, relation=data.get("relation", ""))
     network = Network(directed=True, cdn_resources="remote")
     network.from_nx(plain.copy(), show_edge_weights=False)
-    umbrellas = umbrella_concepts(whole)
+    umbrellas = view.umbrellas
     nodes = []
     for record in network.nodes:
         data = graph.nodes[record["id"]]
@@ -267,7 +284,7 @@ def _records(
                 "shape": record["shape"],
                 **({"x": record["x"], "y": record["y"], "physics": False} if not physics else {}),
                 "umbrella": record["id"] in umbrellas,
-                "info": {**_tooltip_fields(data), **_papers_of(whole, record["id"])},
+                "info": {**_tooltip_fields(data), **view.papers_of(record["id"])},
             }
         )
     edges = [_edge_record(graph, record["from"], record["to"]) for record in network.edges]
@@ -284,6 +301,143 @@ def _json_for_script(value: object) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the page needs of a graph: the drawn part, the lineage part, and a few facts
+    about the whole. Made from a graph in memory (:func:`graph_view`) or from a database
+    (:func:`stored_view`), so a graph bigger than memory can be drawn too.
+
+    Attributes
+    ----------
+    shown : networkx.DiGraph
+        The overview's nodes and edges (:func:`select_nodes`).
+    lineage : networkx.DiGraph
+        The concepts linked by ``builds_on`` (:func:`kg.layout.lineage_subgraph`).
+    umbrellas : frozenset of str
+        :func:`umbrella_concepts` of the whole graph.
+    papers_of : callable
+        ``papers_of(node)``: which papers introduce and mention it (labels and counts).
+    total : int
+        Nodes in the whole graph.
+    contains : callable
+        ``contains(node)``: is it a node of the whole graph?
+    max_nodes : int
+        The cap the view was made with.
+    """
+
+    shown: nx.DiGraph
+    lineage: nx.DiGraph
+    umbrellas: frozenset[str]
+    papers_of: Callable[[str], dict]
+    total: int
+    contains: Callable[[str], bool]
+    max_nodes: int
+
+
+def graph_view(graph: nx.DiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> MapView:
+    """The :class:`MapView` of a graph in memory.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("a", "b")])
+    >>> view = graph_view(G)
+    >>> view.total, sorted(view.shown), view.contains("b")
+    (2, ['a', 'b'], True)
+    """
+    return MapView(
+        shown=select_nodes(graph, max_nodes),
+        lineage=lineage_subgraph(graph),
+        umbrellas=frozenset(umbrella_concepts(graph)),
+        papers_of=lambda node: _papers_of(graph, node),
+        total=graph.number_of_nodes(),
+        contains=lambda node: node in graph,
+        max_nodes=max_nodes,
+    )
+
+
+def stored_view(db: sqlite3.Connection, max_nodes: int = DEFAULT_MAX_NODES) -> MapView:
+    """The :class:`MapView` of a kg database (:mod:`kg.store`), read with queries: the same
+    view :func:`graph_view` makes of the graph the database holds.
+
+    Examples
+    --------
+    >>> from kg.store import graph_to_memory
+    >>> G = nx.DiGraph([("a", "b")])
+    >>> view = stored_view(graph_to_memory(G))
+    >>> view.total, sorted(view.shown), view.contains("b")
+    (2, ['a', 'b'], True)
+    """
+    from kg.store import edge_data, node_data
+
+    def rows(sql: str, *arguments: object) -> list[sqlite3.Row]:
+        cursor = db.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, arguments).fetchall()
+
+    total = int(db.execute("SELECT count(*) FROM nodes").fetchone()[0])
+    # select_nodes: the best connected (ties by label, then graph order), in graph order.
+    top = rows(
+        """SELECT * FROM nodes WHERE seq IN (SELECT seq FROM nodes
+        ORDER BY degree DESC, coalesce(label, id), seq LIMIT ?) ORDER BY seq""",
+        max_nodes,
+    )
+    shown = nx.DiGraph()
+    for row in top:
+        shown.add_node(row["id"], **node_data(row))
+    ids = json.dumps([row["id"] for row in top])
+    for row in rows(
+        """SELECT * FROM edges WHERE source IN (SELECT value FROM json_each(?1))
+        AND target IN (SELECT value FROM json_each(?1)) ORDER BY seq""",
+        ids,
+    ):
+        shown.add_edge(row["source"], row["target"], **edge_data(row))
+    lineage = nx.DiGraph()
+    for row in rows(
+        """SELECT e.* FROM edges e
+        JOIN nodes c ON c.id = e.source JOIN nodes p ON p.id = e.target
+        WHERE e.relation = 'builds_on' AND e.source != e.target
+        AND c.kind IS NOT 'paper' AND p.kind IS NOT 'paper' ORDER BY e.seq"""
+    ):
+        for node in (row["source"], row["target"]):
+            if node not in lineage:
+                lineage.add_node(
+                    node, **node_data(rows("SELECT * FROM nodes WHERE id = ?", node)[0])
+                )
+        lineage.add_edge(row["source"], row["target"], **edge_data(row))
+    papers = int(db.execute("SELECT count(*) FROM nodes WHERE kind = 'paper'").fetchone()[0])
+    umbrellas = frozenset(
+        row["id"]
+        for row in rows(
+            """SELECT id, coalesce(label, id) AS label, EXISTS (SELECT 1 FROM edges
+            WHERE target = nodes.id AND relation = 'introduces') AS introduced FROM nodes
+            WHERE kind IS NOT NULL AND kind != 'paper' AND coalesce(papers, 0) >= ?""",
+            UMBRELLA_SHARE * papers,
+        )
+        if papers and (not row["introduced"] or row["label"] == row["label"].lower())
+    )
+
+    def papers_of(node: str) -> dict:
+        result: dict = {}
+        for relation in ("introduces", "mentions"):
+            labels = sorted(
+                str(label)
+                for (label,) in db.execute(
+                    """SELECT coalesce(p.label, p.id) FROM edges e JOIN nodes p
+                    ON p.id = e.source WHERE e.target = ? AND e.relation = ?
+                    AND p.kind = 'paper'""",
+                    (node, relation),
+                )
+            )
+            result[relation] = labels[:_PANEL_PAPERS]
+            result[relation + "_count"] = len(labels)
+        return result
+
+    def contains(node: str) -> bool:
+        return db.execute("SELECT 1 FROM nodes WHERE id = ?", (node,)).fetchone() is not None
+
+    return MapView(shown, lineage, umbrellas, papers_of, total, contains, max_nodes)
 
 
 def render_html(
@@ -313,28 +467,40 @@ def render_html(
     -------
     str
     """
-    shown = select_nodes(graph, max_nodes)
+    return render_view(graph_view(graph, max_nodes), title=title, note=note, focus=focus)
+
+
+def render_view(
+    view: MapView,
+    *,
+    title: str = "kg: ML papers and concepts",
+    note: str = "",
+    focus: str | None = None,
+) -> str:
+    """The page for a :class:`MapView` (see :func:`render_html`)."""
+    shown = view.shown
+    max_nodes = view.max_nodes
     physics = shown.number_of_nodes() <= PHYSICS_MAX_NODES
-    nodes, edges = _records(shown, physics=physics, whole=graph)
+    nodes, edges = _records(view, physics=physics)
     cap_note = ""
-    if shown.number_of_nodes() < graph.number_of_nodes():
+    if shown.number_of_nodes() < view.total:
         cap_note = (
             f"Showing the {shown.number_of_nodes()} most connected of "
-            f"{graph.number_of_nodes()} nodes; use kg html NAME for one neighbourhood."
+            f"{view.total} nodes; use kg html NAME for one neighbourhood."
         )
-    lineage = _lineage_records(graph, max_nodes)
+    lineage = _lineage_records(view, max_nodes)
     drawn_kinds = {n["info"]["kind"] for n in nodes + lineage["nodes"]}
     payload = {
         "nodes": nodes,
         "edges": edges,
         "lineage": lineage,
         "links": LINK_COLOURS,
-        "focus": focus if focus is not None and focus in graph else None,
+        "focus": focus if focus is not None and view.contains(focus) else None,
         "kinds": {k: v for k, v in KIND_COLOURS.items() if k in drawn_kinds},
         "physics": physics,
         "title": title,
         "note": " ".join(part for part in (note, cap_note) if part),
-        "total": graph.number_of_nodes(),
+        "total": view.total,
     }
     template = resources.files("kg").joinpath("assets/map.html").read_text("utf-8")
     return (

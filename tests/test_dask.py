@@ -93,11 +93,23 @@ if HAVE_DASK:
             os._exit(1)
 
 
+def same_outputs(one: Path, other: Path) -> None:
+    """The two folders hold the same five files: the same bytes, and for graph.db the same
+    rows (SQLite's pages may differ)."""
+    from .test_stored_build import rows
+
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in other.iterdir())
+    for name in ("graph.graphml", "graph.json", "graph.gexf", "graph.html"):
+        assert (one / name).read_bytes() == (other / name).read_bytes(), name
+    assert rows(one / "graph.db") == rows(other / "graph.db")
+
+
 @needs_dask
 def test_dask_local_build_of_the_seeds_is_the_local_graph(seeds_graph, tmp_path):
     result = build(str(SEEDS), "--dask", "local:2", "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert canonical(tmp_path / "graph.graphml") == canonical(seeds_graph[1] / "graph.graphml")
+    same_outputs(tmp_path, seeds_graph[1])
 
 
 @needs_dask
@@ -111,6 +123,16 @@ def test_dask_local_build_of_real_pages_is_the_local_graph(tmp_path):
     nodes, edges = canonical(dask / "graph.graphml")
     assert (nodes, edges) == canonical(local / "graph.graphml")
     assert len(nodes) > 5000 and len(edges) > 10000
+    same_outputs(dask, local)
+
+
+@needs_dask
+def test_dask_build_with_focus_draws_the_same_page(seeds_graph, tmp_path):
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    assert build(str(SEEDS), "--focus", "RoBERTa", "-o", str(local)).exit_code == 0
+    result = build(str(SEEDS), "--focus", "RoBERTa", "--dask", "local:1", "-o", str(dask))
+    assert result.exit_code == 0, result.output
+    same_outputs(dask, local)
 
 
 @needs_dask
