@@ -18,18 +18,18 @@ nothing on the local path imports it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 import kg
-from kg.claims import read_claims
 from kg.errors import ClusterError
-from kg.extract import batches, build_pipeline, extract_entries
 from kg.model import Entry, ExtractedEntry
 
 __all__ = [
@@ -48,6 +48,8 @@ RETRIES = 2
 #: Tasks in flight per worker thread: enough to keep every worker busy while the client
 #: takes results in order, few enough that results do not pile up in the client.
 IN_FLIGHT_PER_THREAD = 4
+#: Messages each Dask stream of this process keeps for debugging (see :func:`connect`).
+MESSAGE_LOG = 8
 #: Seconds to wait for a scheduler with no workers to get one.
 WORKER_WAIT = 30.0
 PLUGIN_NAME = "kg-pipeline"
@@ -85,6 +87,10 @@ class PipelinePlugin(WorkerPlugin):
 
     def extract(self, batch: list[Entry], batch_size: int) -> list[ExtractedEntry]:
         """What one task does: extract and read claims, with this worker's pipeline."""
+        # Imported here: the client (kg build) never extracts, and need not load spaCy.
+        from kg.claims import read_claims
+        from kg.extract import build_pipeline, extract_entries
+
         assert self._lock is not None, "the plugin runs its setup before any task"
         with self._lock:
             if self._nlp is None:
@@ -146,10 +152,17 @@ def connect(target: str | int, *, quiet_logs: bool = True) -> Iterator[Client]:
     [1]
     True
     """
-    cluster: LocalCluster | None = None
-    client: Client | None = None
     where = f"local:{target}" if isinstance(target, int) else str(target)
     level = logging.ERROR if quiet_logs else logging.WARNING
+    # Dask keeps the last messages of every stream for debugging (1,000 by default), and a
+    # batch of entries is one: held in this process they are the whole corpus, not a log.
+    with dask.config.set({"distributed.admin.low-level-log-length": MESSAGE_LOG}):
+        yield from _connect(target, where, level)
+
+
+def _connect(target: str | int, where: str, level: int) -> Iterator[Client]:
+    cluster: LocalCluster | None = None
+    client: Client | None = None
     try:
         try:
             if isinstance(target, int):
@@ -251,7 +264,8 @@ def extract_on_cluster(
     window = threads * IN_FLIGHT_PER_THREAD
     pending: deque = deque()
     try:
-        for batch in batches(entries, batch_size):
+        stream = iter(entries)
+        while batch := list(itertools.islice(stream, batch_size)):
             pending.append(
                 client.submit(_extract_task, batch, batch_size, retries=RETRIES, pure=False)
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import networkx as nx
@@ -237,14 +237,37 @@ def _names_in(links: list[Link]) -> Callable[[str, str], bool]:
     return lambda paper, concept: concept in named_by[paper]
 
 
+def _name_parts(name: str) -> Iterator[str]:
+    """What a parent's name (lower-cased) must be for :func:`_contained_name` to hold: a
+    tail of the name after a space or hyphen (of its singular too), or a head followed by a
+    version. More than that, never less.
+
+    Examples
+    --------
+    >>> sorted(set(_name_parts("SG-DQN"))), "llama" in set(_name_parts("Llama 2"))
+    (['dqn'], True)
+    """
+    lower = name.strip().lower()
+    variants = (lower, lower[:-1]) if lower.endswith("s") else (lower,)
+    for variant in variants:
+        for index, char in enumerate(variant):
+            if char in " -":
+                yield variant[index + 1 :]
+    for index in range(1, len(lower)):
+        if _VERSION_SUFFIX.fullmatch(lower[index:]):
+            yield lower[:index]
+
+
 def _named_after(concepts: dict[str, Concept], introduced_by: dict[str, list[Link]]) -> list[Link]:
     """Inferred links from names whose head is another concept's name ("Code Llama" ->
     Llama), for the concepts some paper introduces."""
     not_parents = load_lineage_words().not_parents
     by_word: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, set[str]] = defaultdict(set)
     for key, concept in concepts.items():
         if concept.kind in _PARENT_KINDS and name_key(concept.label) not in not_parents:
             for name in (concept.label, *concept.aliases):
+                by_name[name.strip().lower()].add(key)
                 for word in re.split(r"[\s\-]+", name.lower()):
                     by_word[word].add(key)
     links = []
@@ -253,9 +276,17 @@ def _named_after(concepts: dict[str, Concept], introduced_by: dict[str, list[Lin
         if concept is None or concept.kind not in _CHILD_KINDS:
             continue
         evidence = introduced_by[key][0]
-        candidates = set()
-        for word in re.split(r"[\s\-]+", concept.label.lower()):
-            candidates |= by_word.get(word, set())
+        # A parent shares a word with the child's label, and one of its names is a tail
+        # or a versioned head of one of the child's: looked up, not searched for, since a
+        # common word ("Llama") is shared by thousands of names in a big corpus.
+        words = re.split(r"[\s\-]+", concept.label.lower())
+        candidates = {
+            parent
+            for name in (concept.label, *concept.aliases)
+            for part in _name_parts(name)
+            for parent in by_name.get(part, ())
+            if any(parent in by_word.get(word, ()) for word in words)
+        }
         for parent in sorted(candidates - {key}):
             names = (concepts[parent].label, *concepts[parent].aliases)
             if any(

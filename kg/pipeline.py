@@ -15,12 +15,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
-from spacy.language import Language
 
 from kg.claims import read_claims
-from kg.extract import build_pipeline, extract_entries
 from kg.graph import build_graph
 from kg.lineage import add_lineage
 from kg.model import Corpus, Entry, ExtractedEntry, Link, Notice, Page, Paper, SegmentedPage
@@ -30,6 +29,9 @@ from kg.segment import load_page_cues, segment_page
 from kg.spill import Spill
 from kg.store import StoreWriter
 from kg.vocab import Vocabulary, load_vocabulary
+
+if TYPE_CHECKING:  # spaCy is imported only where this process extracts
+    from spacy.language import Language
 
 __all__ = [
     "BuildResult",
@@ -165,6 +167,8 @@ def build(
             yield item
 
     if extractor is None:
+        from kg.extract import build_pipeline, extract_entries
+
         nlp = nlp or build_pipeline()
         found = extract_entries(drain(entries), nlp, batch_size=batch_size, n_process=n_process)
         claimed: Iterable[ExtractedEntry] = (read_claims(item) for item in found)
@@ -282,6 +286,8 @@ def build_stored(
             yield item
 
     if extractor is None:
+        from kg.extract import build_pipeline, extract_entries
+
         found = extract_entries(queue, build_pipeline(), batch_size=batch_size, n_process=n_process)
         claimed: Iterable[ExtractedEntry] = (read_claims(item) for item in found)
     else:

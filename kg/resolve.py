@@ -18,6 +18,8 @@ their years do not overlap. It does not clean lineage up (see :func:`kg.lineage.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import re
 import sys
@@ -26,9 +28,8 @@ from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol
-
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper, Paragraph
 from kg.vocab import Vocabulary, name_key
@@ -213,7 +214,7 @@ def key_of(mention: Mention, keys: dict[str, str]) -> str:
     return keys.get(node) or keys.get(f"n:{name_key(mention.text)}") or name_key(mention.text)
 
 
-@dataclass
+@dataclass(slots=True)
 class PaperDraft:
     """A paper being assembled from one or more entries.
 
@@ -293,6 +294,20 @@ def _shingles(text: str) -> array:
     return array("I", sorted(h for h in hashes if h % SHINGLE_SAMPLE == 0))
 
 
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """spaCy's English stop words, read from spaCy's own list without importing spaCy, so a
+    process that only resolves (``kg build --dask``'s) does not load it (about 60 MB)."""
+    spec = importlib.util.find_spec("spacy")
+    assert spec is not None and spec.origin is not None, "spaCy is a dependency of kg"
+    path = Path(spec.origin).parent / "lang" / "en" / "stop_words.py"
+    module_spec = importlib.util.spec_from_file_location("kg._spacy_stop_words", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
 def _terms(text: str) -> array:
     """The entry's content words, hashed: sorted, each once (stopwords and numbers out, a
     plural ``s`` off), to tell which entry on another page is the same paper.
@@ -303,7 +318,7 @@ def _terms(text: str) -> array:
     3
     """
     words = set(_WORD.findall(text.lower()))
-    words.difference_update(STOP_WORDS)
+    words.difference_update(_stop_words())
     hashes = {
         zlib.crc32((w[:-1] if w[-1] == "s" and w[-2] != "s" and len(w) > 4 else w).encode())
         for w in words
@@ -404,6 +419,24 @@ def _spelled_as_name(label: str) -> bool:
     return any(ch.isupper() or ch.isdigit() for ch in label)
 
 
+def _shared(shingles: list[array]) -> set[int]:
+    """The 5-gram hashes found in more than one entry (each entry's are distinct).
+
+    Examples
+    --------
+    >>> sorted(_shared([array("I", [1, 2]), array("I", [2, 3]), array("I", [4])]))
+    [2]
+    """
+    import numpy as np
+
+    if not shingles:
+        return set()
+    every = np.concatenate([np.frombuffer(s, dtype=f"=u{s.itemsize}") for s in shingles])
+    values, counts = np.unique(every, return_counts=True)
+    del every
+    return set(values[counts > 1].tolist())
+
+
 def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
     def span(entries: list[Entry]) -> tuple[int, int] | None:
         lows = [e.year_min for e in entries if e.year_min is not None]
@@ -431,20 +464,30 @@ def _merge_papers(
     spelled as names (only a name a paper introduces says which paper it is: "topic
     modeling" does not).
     """
-    groups = _UnionFind()
-    members: dict[str, list[int]] = {str(i): [i] for i in range(len(drafts))}
+    # Union-find over entry numbers; member lists only for groups of more than one entry.
+    parent = list(range(len(drafts)))
+    members: dict[int, list[int]] = {}
     by_title: dict[str, int] = {}
     by_intro: dict[str, list[int]] = {}
     by_title_name: dict[str, list[int]] = {}
     introducers = Counter(key for draft in drafts for key in set(draft.introduced))
-    shingle_index: dict[int, list[int]] = defaultdict(list)
+    # Only 5-grams that two entries share can tell copies apart; the rest need no postings.
+    shingle_index: dict[int, list[int]] = {s: [] for s in _shared(shingles)}
+
+    def find(item: int) -> int:
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
 
     def merge(a: int, b: int) -> None:
-        ra, rb = groups.find(str(a)), groups.find(str(b))
+        ra, rb = find(a), find(b)
         if ra == rb:
             return
-        ea = [e for i in members[ra] for e in drafts[i].entries]
-        eb = [e for i in members[rb] for e in drafts[i].entries]
+        ea = [e for i in members.get(ra, [ra]) for e in drafts[i].entries]
+        eb = [e for i in members.get(rb, [rb]) for e in drafts[i].entries]
         if {e.file for e in ea} & {e.file for e in eb}:
             return  # a page lists each paper once
         titles_a = {name_key(e.title) for e in ea if e.title}
@@ -453,13 +496,11 @@ def _merge_papers(
             return
         if not _years_overlap(ea, eb):
             return
-        groups.union(ra, rb)
-        root = groups.find(ra)
-        other = rb if root == ra else ra
-        members[root] += members.pop(other)
+        parent[rb] = ra
+        members[ra] = members.get(ra, [ra]) + members.pop(rb, [rb])
 
+    no_postings: list[int] = []
     for index, draft in enumerate(drafts):
-        groups.find(str(index))
         entry = draft.entries[0]
         if entry.title:
             title = name_key(entry.title)
@@ -468,15 +509,17 @@ def _merge_papers(
             else:
                 by_title[title] = index
         own = shingles[index]
-        counts: Counter[int] = Counter(other for s in own for other in shingle_index[s])
+        counts: Counter[int] = Counter(
+            other for s in own for other in shingle_index.get(s, no_postings)
+        )
         for other, shared in counts.most_common(3):
             smaller = min(len(own), len(shingles[other])) or 1
             if shared / smaller >= MIN_SHARED_SHINGLES:
                 merge(other, index)
         for shingle in own:
-            postings = shingle_index[shingle]
+            postings = shingle_index.get(shingle)
             # A 5-gram found in many abstracts is boilerplate, not a sign of a copy.
-            if len(postings) < MAX_SHINGLE_POSTINGS:
+            if postings is not None and len(postings) < MAX_SHINGLE_POSTINGS:
                 postings.append(index)
         # The same named artifact introduced by two entries, or named in one's title and
         # introduced by the other, makes them one paper, if few entries introduce it (a name
@@ -497,9 +540,12 @@ def _merge_papers(
     for a, b in _text_matches(drafts, words):
         merge(min(a, b), max(a, b))
     merged: list[PaperDraft] = []
-    for indexes in members.values():
-        if len(indexes) == 1:
-            merged.append(drafts[indexes[0]])  # most papers: no need for a copy
+    for root in range(len(drafts)):
+        if parent[root] != root:
+            continue
+        indexes = members.get(root)
+        if indexes is None:
+            merged.append(drafts[root])  # most papers: no need for a copy
             continue
         ordered = sorted(indexes)
         entries = [e for i in ordered for e in drafts[i].entries]
@@ -513,7 +559,7 @@ def _merge_papers(
     return merged
 
 
-@dataclass
+@dataclass(slots=True)
 class _ConceptStats:
     spellings: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
@@ -722,11 +768,14 @@ def resolve_stream(
     keys = index.keys()
 
     terms = {term.id: term for term in vocabulary.terms}
-    stats: dict[str, _ConceptStats] = defaultdict(_ConceptStats)
+    stats: dict[str, _ConceptStats] = {}
     for node, record in node_stats.items():
-        merged = stats[keys[node]]
-        merged.spellings.update(record.spellings)
-        merged.kinds.update(record.kinds)
+        merged = stats.get(keys[node])
+        if merged is None:
+            stats[keys[node]] = record  # most concepts are one node: no need for a copy
+        else:
+            merged.spellings.update(record.spellings)
+            merged.kinds.update(record.kinds)
     del node_stats
     for key, record in stats.items():
         if key in terms:

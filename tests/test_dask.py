@@ -194,6 +194,19 @@ def test_workers_running_another_kg_version_are_refused(cluster, monkeypatch, tm
 
 
 @needs_dask
+def test_the_client_keeps_few_messages_of_its_streams():
+    """Dask logs the last 1,000 messages of each stream; a batch of entries is a message, so
+    the log would hold the corpus in the client (and in a local cluster's scheduler)."""
+    import dask
+
+    from kg.cluster import MESSAGE_LOG, connect
+
+    with connect(1):
+        assert dask.config.get("distributed.admin.low-level-log-length") == MESSAGE_LOG
+    assert dask.config.get("distributed.admin.low-level-log-length") != MESSAGE_LOG
+
+
+@needs_dask
 def test_an_unreachable_scheduler_is_one_line_and_exit_code_1(tmp_path):
     import dask
 

@@ -106,3 +106,25 @@ def test_a_spill_reads_back_by_position_while_it_is_iterated(tmp_path):
         with pytest.raises(IndexError):
             spill[1500]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_process_that_only_resolves_and_writes_never_loads_spacy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import kg.cli, kg.pipeline, kg.resolve, kg.lineage, kg.store, kg.viewer, kg.export\n"
+        "from kg.resolve import _terms\n"
+        "_terms('We train the models.')\n"
+        "assert 'spacy' not in sys.modules, 'spaCy was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_stop_words_are_spacys():
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from kg.resolve import _stop_words
+
+    assert _stop_words() == STOP_WORDS
