@@ -3,7 +3,10 @@
 Takes a graph from :func:`kg.graph.build_graph`; :func:`write_db` writes it to a file (through
 :func:`kg.export.write_outputs`' staging when called as a writer), :func:`open_db` opens one
 read-only, :func:`graph_to_memory` loads a graph (or a GraphML file) into an in-memory
-database. It does not check that the graph is acyclic or that its attributes make sense.
+database. For graphs bigger than memory, :class:`StoreWriter` writes the same file from a
+build's papers, concepts and links as they are made, and :class:`StoredGraph` reads a file
+back the way the writers of :mod:`kg.export` read a graph. It does not check that the graph
+is acyclic or that its attributes make sense.
 
 Schema (version :data:`SCHEMA_VERSION`, in ``PRAGMA user_version``; ``PRAGMA application_id``
 is :data:`APPLICATION_ID`, so a foreign SQLite file is recognised)

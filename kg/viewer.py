@@ -103,7 +103,7 @@ def _induced(graph: nx.DiGraph, keep: set) -> nx.DiGraph:
     part = nx.DiGraph()
     part.add_nodes_from((n, dict(d)) for n, d in graph.nodes(data=True) if n in keep)
     part.add_edges_from(
-        (u, v, dict(d)) for u, v, d in graph.edges(data=True) if u in keep and v in keep
+        (u, v, dict(d)) for u in list(part) for v, d in graph.succ[u].items() if v in keep
     )
     return part
 

@@ -128,3 +128,34 @@ def test_output_files_get_the_usual_permissions(built):
     os.umask(mask)
     for path in out.iterdir():
         assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path.name
+
+
+def test_the_drawn_part_keeps_the_graphs_order_whatever_the_hash_seed(tmp_path):
+    """A networkx subgraph of few nodes iterates them in set order, which changes with
+    PYTHONHASHSEED; graph.html was then different on every run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import networkx as nx\n"
+        "from kg.viewer import neighbourhood, select_nodes\n"
+        "G = nx.DiGraph()\n"
+        "for i in range(300):\n"
+        "    G.add_edge(f'n{i}', f'n{(i * 7) % 300}', relation='mentions')\n"
+        "G.add_edges_from((f'n{i}', 'hub') for i in range(0, 300, 3))\n"
+        "print(list(select_nodes(G, 40)), list(select_nodes(G, 40).edges))\n"
+        "print(list(neighbourhood(G, 'n5', 1)))\n"
+    )
+    runs = {
+        seed: subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(set(runs.values())) == 1
+    graph_order = runs["1"].splitlines()[0]
+    assert graph_order.startswith("['n0',")
