@@ -301,6 +301,10 @@ def _stop_words() -> frozenset[str]:
     spec = importlib.util.find_spec("spacy")
     assert spec is not None and spec.origin is not None, "spaCy is a dependency of kg"
     path = Path(spec.origin).parent / "lang" / "en" / "stop_words.py"
+    if not path.is_file():  # a spaCy laid out otherwise: import it the usual way
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        return frozenset(STOP_WORDS)
     module_spec = importlib.util.spec_from_file_location("kg._spacy_stop_words", path)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
