@@ -237,6 +237,10 @@ def _names_in(links: list[Link]) -> Callable[[str, str], bool]:
     return lambda paper, concept: concept in named_by[paper]
 
 
+def _words(name: str) -> list[str]:
+    return re.split(r"[\s\-]+", name.lower())
+
+
 def _name_parts(name: str) -> Iterator[str]:
     """What a parent's name (lower-cased) must be for :func:`_contained_name` to hold: a
     tail of the name after a space or hyphen (of its singular too), or a head followed by a
@@ -262,14 +266,11 @@ def _named_after(concepts: dict[str, Concept], introduced_by: dict[str, list[Lin
     """Inferred links from names whose head is another concept's name ("Code Llama" ->
     Llama), for the concepts some paper introduces."""
     not_parents = load_lineage_words().not_parents
-    by_word: dict[str, set[str]] = defaultdict(set)
-    by_name: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, list[str]] = defaultdict(list)
     for key, concept in concepts.items():
         if concept.kind in _PARENT_KINDS and name_key(concept.label) not in not_parents:
-            for name in (concept.label, *concept.aliases):
-                by_name[name.strip().lower()].add(key)
-                for word in re.split(r"[\s\-]+", name.lower()):
-                    by_word[word].add(key)
+            for name in dict.fromkeys(n.strip().lower() for n in (concept.label, *concept.aliases)):
+                by_name[name].append(key)
     links = []
     for key in sorted(introduced_by):
         concept = concepts.get(key)
@@ -279,13 +280,15 @@ def _named_after(concepts: dict[str, Concept], introduced_by: dict[str, list[Lin
         # A parent shares a word with the child's label, and one of its names is a tail
         # or a versioned head of one of the child's: looked up, not searched for, since a
         # common word ("Llama") is shared by thousands of names in a big corpus.
-        words = re.split(r"[\s\-]+", concept.label.lower())
+        words = set(_words(concept.label))
         candidates = {
             parent
             for name in (concept.label, *concept.aliases)
             for part in _name_parts(name)
             for parent in by_name.get(part, ())
-            if any(parent in by_word.get(word, ()) for word in words)
+            if not words.isdisjoint(
+                w for n in (concepts[parent].label, *concepts[parent].aliases) for w in _words(n)
+            )
         }
         for parent in sorted(candidates - {key}):
             names = (concepts[parent].label, *concepts[parent].aliases)

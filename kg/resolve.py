@@ -22,21 +22,19 @@ import functools
 import importlib.util
 import math
 import re
-import sys
 import zlib
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper, Paragraph
+from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper
 from kg.vocab import Vocabulary, name_key
 
 __all__ = [
     "MIN_SHARED_SHINGLES",
-    "PaperDraft",
     "RecordStore",
     "Resolution",
     "concept_keys",
@@ -214,29 +212,6 @@ def key_of(mention: Mention, keys: dict[str, str]) -> str:
     return keys.get(node) or keys.get(f"n:{name_key(mention.text)}") or name_key(mention.text)
 
 
-@dataclass(slots=True)
-class PaperDraft:
-    """A paper being assembled from one or more entries.
-
-    Attributes
-    ----------
-    entries : list of Entry
-    introduced : list of str
-        Keys of the named concepts the entries introduce, first first.
-    label : str
-    records : list of int
-        Positions of the entries in the stream.
-    title_names : list of str
-        Keys of the named concepts the entries' titles name.
-    """
-
-    entries: list[Entry]
-    introduced: list[str] = field(default_factory=list)
-    label: str = ""
-    records: list[int] = field(default_factory=list)
-    title_names: list[str] = field(default_factory=list)
-
-
 def paper_label(entry: Entry, introduced_labels: list[str]) -> str:
     """A short display name for a paper.
 
@@ -340,22 +315,93 @@ class _Words:
     frequency: Counter[int] = field(default_factory=Counter)
     kept: dict[int, array] = field(default_factory=dict)
 
-    def add(self, number: int, entry: Entry, words: array) -> None:
+    def add(self, number: int, words: array, *, keep: bool) -> None:
         self.frequency.update(words)
-        if _may_match_by_words(entry):
+        if keep:
             self.kept[number] = words
 
 
-def _is_listing(entry: Entry) -> bool:
-    """A title, maybe a line about it, and no abstract of its own."""
-    return bool(entry.title) and not any(p.role == "abstract" for p in entry.paragraphs)
+#: Bits of :attr:`_Listings.flags`: the entry has a title; it is a listing (a title, maybe
+#: a line about it, and no abstract of its own).
+_TITLED, _LISTING = 1, 2
 
 
-def _may_match_by_words(entry: Entry) -> bool:
-    return not entry.title or _is_listing(entry)
+@dataclass
+class _Listings:
+    """What paper merging compares of each entry, packed by entry number: a few numbers an
+    entry rather than a record, so a big corpus's entries fit in memory while their text
+    waits on disk (titles are compared by hash, then checked against the text).
+    """
+
+    files: list[str] = field(default_factory=list)
+    file_numbers: dict[str, int] = field(default_factory=dict)
+    file_of: array = field(default_factory=lambda: array("i"))
+    start: array = field(default_factory=lambda: array("q"))
+    #: Each entry's years (low, high) when it has any.
+    years: dict[int, tuple[int, int]] = field(default_factory=dict)
+    flags: bytearray = field(default_factory=bytearray)
+    title_hash: array = field(default_factory=lambda: array("q"))
+    shingle_data: array = field(default_factory=lambda: array("I"))
+    shingle_end: array = field(default_factory=lambda: array("q"))
+    #: Keys of the named concepts each entry introduces / its title names, when it has any.
+    introduced: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    title_names: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    words: _Words = field(default_factory=_Words)
+
+    def __len__(self) -> int:
+        return len(self.flags)
+
+    def add(
+        self,
+        entry: Entry,
+        shingles: array,
+        terms: array,
+        introduced: list[str],
+        title_names: list[str],
+    ) -> None:
+        number = len(self.flags)
+        file = self.file_numbers.setdefault(entry.file, len(self.files))
+        if file == len(self.files):
+            self.files.append(entry.file)
+        self.file_of.append(file)
+        self.start.append(entry.start)
+        if entry.year_min is not None:
+            high = entry.year_max if entry.year_max is not None else entry.year_min
+            self.years[number] = (entry.year_min, high)
+        listing = bool(entry.title) and not any(p.role == "abstract" for p in entry.paragraphs)
+        self.flags.append((_TITLED if entry.title else 0) | (_LISTING if listing else 0))
+        self.title_hash.append(hash(name_key(entry.title)) if entry.title else 0)
+        self.shingle_data.extend(shingles)
+        self.shingle_end.append(len(self.shingle_data))
+        if introduced:
+            self.introduced[number] = tuple(introduced)
+        if title_names:
+            self.title_names[number] = tuple(title_names)
+        self.words.add(number, terms, keep=not entry.title or listing)
+
+    def shingles(self, number: int) -> array:
+        low = self.shingle_end[number - 1] if number else 0
+        return self.shingle_data[low : self.shingle_end[number]]
+
+    def shingle_count(self, number: int) -> int:
+        low = self.shingle_end[number - 1] if number else 0
+        return self.shingle_end[number] - low
+
+    def titled(self, number: int) -> bool:
+        return bool(self.flags[number] & _TITLED)
+
+    def years_overlap(self, a: list[int], b: list[int]) -> bool:
+        """Do the year spans of two groups of entries overlap (or either have none)?"""
+
+        def span(members: list[int]) -> tuple[int, int] | None:
+            known = [self.years[i] for i in members if i in self.years]
+            return (min(y[0] for y in known), max(y[1] for y in known)) if known else None
+
+        sa, sb = span(a), span(b)
+        return sa is None or sb is None or (sa[0] <= sb[1] and sb[0] <= sa[1])
 
 
-def _text_matches(drafts: list[PaperDraft], words: _Words) -> list[tuple[int, int]]:
+def _text_matches(listings: _Listings) -> list[tuple[int, int]]:
     """Pairs (entry without a title, titled entry on another page) whose words say they are
     one paper: each is the other's best match on all the other pages, the longer holds at
     least :data:`MIN_TEXT_MATCH` of the shorter's content words (weighted by idf, so rare
@@ -366,11 +412,11 @@ def _text_matches(drafts: list[PaperDraft], words: _Words) -> list[tuple[int, in
     Only pairs that share a word found in at most :data:`MAX_TERM_POSTINGS` entries are
     scored, so the cost grows with the entries without titles, not with the corpus squared.
     """
-    untitled = [i for i, draft in enumerate(drafts) if not draft.entries[0].title]
-    if not untitled or len(untitled) == len(drafts):
+    untitled = [i for i in range(len(listings)) if not listings.titled(i)]
+    if not untitled or len(untitled) == len(listings):
         return []
-    terms, frequency = words.kept, words.frequency
-    total = len(drafts)
+    terms, frequency = listings.words.kept, listings.words.frequency
+    total = len(listings)
     # Smoothed, so that a word every entry has still counts a little in a tiny corpus.
     idf = {t: math.log(1 + total / n) for t, n in frequency.items()}
     weights = {i: sum(idf[t] ** 2 for t in kept) or 1.0 for i, kept in terms.items()}
@@ -378,16 +424,16 @@ def _text_matches(drafts: list[PaperDraft], words: _Words) -> list[tuple[int, in
     for index, kept in terms.items():
         # A listing: a title, maybe a line about it; an entry with its own abstract is
         # matched to copies of that abstract (shingles), not to other texts.
-        if _is_listing(drafts[index].entries[0]):
+        if listings.flags[index] & _LISTING:
             for t in kept:
                 if frequency[t] <= MAX_TERM_POSTINGS:
                     postings[t].append(index)
     scores: dict[tuple[int, int], float] = {}
     for a in untitled:
-        file = drafts[a].entries[0].file
+        file = listings.file_of[a]
         own = set(terms[a])
         for b in {b for t in own if t in postings for b in postings[t]}:
-            if drafts[b].entries[0].file != file:
+            if listings.file_of[b] != file:
                 shared = sum(idf[t] ** 2 for t in own.intersection(terms[b]))
                 scores[(a, b)] = shared / min(weights[a], weights[b])
     # Each entry's two best scores.
@@ -423,60 +469,51 @@ def _spelled_as_name(label: str) -> bool:
     return any(ch.isupper() or ch.isdigit() for ch in label)
 
 
-def _shared(shingles: list[array]) -> set[int]:
-    """The 5-gram hashes found in more than one entry (each entry's are distinct).
+def _shared(shingles: array) -> set[int]:
+    """The 5-gram hashes found in more than one entry, given every entry's (each entry's
+    are distinct).
 
     Examples
     --------
-    >>> sorted(_shared([array("I", [1, 2]), array("I", [2, 3]), array("I", [4])]))
+    >>> sorted(_shared(array("I", [1, 2, 2, 3, 4])))
     [2]
     """
     import numpy as np
 
-    if not shingles:
-        return set()
-    every = np.concatenate([np.frombuffer(s, dtype=f"=u{s.itemsize}") for s in shingles])
+    every = np.frombuffer(shingles, dtype=f"=u{shingles.itemsize}")
     values, counts = np.unique(every, return_counts=True)
-    del every
     return set(values[counts > 1].tolist())
 
 
-def _years_overlap(a: list[Entry], b: list[Entry]) -> bool:
-    def span(entries: list[Entry]) -> tuple[int, int] | None:
-        lows = [e.year_min for e in entries if e.year_min is not None]
-        highs = [
-            e.year_max if e.year_max is not None else e.year_min
-            for e in entries
-            if e.year_min is not None
-        ]
-        return (min(lows), max(h for h in highs if h is not None)) if lows else None
-
-    sa, sb = span(a), span(b)
-    return sa is None or sb is None or (sa[0] <= sb[1] and sb[0] <= sa[1])
-
-
 def _merge_papers(
-    drafts: list[PaperDraft],
-    shingles: list[array],
-    words: _Words,
-    named: frozenset[str] = frozenset(),
-) -> list[PaperDraft]:
+    listings: _Listings,
+    named: frozenset[str],
+    title_key: Callable[[int], str],
+) -> list[list[int]]:
     """Union entries that are the same paper (see module docstring), guarded.
 
-    ``shingles[i]`` is the 5-gram sample of ``drafts[i]``'s abstract, ``words`` the content
-    words (:func:`_terms`) of those that may be matched by them; ``named`` the concept keys
-    spelled as names (only a name a paper introduces says which paper it is: "topic
-    modeling" does not).
+    ``listings`` holds what is compared of each entry; ``named`` the concept keys spelled as
+    names (only a name a paper introduces says which paper it is: "topic modeling" does
+    not); ``title_key(i)`` is ``name_key`` of entry ``i``'s title, read when titles are
+    compared (they are indexed by hash).
+
+    Returns
+    -------
+    list of list of int
+        Each paper's entry numbers, in order; papers in the order of their first entry's
+        page and line.
     """
+    count = len(listings)
     # Union-find over entry numbers; member lists only for groups of more than one entry.
-    parent = list(range(len(drafts)))
+    parent = array("q", range(count))
     members: dict[int, list[int]] = {}
-    by_title: dict[str, int] = {}
+    by_title: dict[int, int] = {}
+    same_hash: dict[str, int] = {}  # titles whose hash another title had first
     by_intro: dict[str, list[int]] = {}
     by_title_name: dict[str, list[int]] = {}
-    introducers = Counter(key for draft in drafts for key in set(draft.introduced))
+    introducers = Counter(key for keys in listings.introduced.values() for key in set(keys))
     # Only 5-grams that two entries share can tell copies apart; the rest need no postings.
-    shingle_index: dict[int, list[int]] = {s: [] for s in _shared(shingles)}
+    shingle_index: dict[int, list[int]] = {s: [] for s in _shared(listings.shingle_data)}
 
     def find(item: int) -> int:
         root = item
@@ -490,34 +527,36 @@ def _merge_papers(
         ra, rb = find(a), find(b)
         if ra == rb:
             return
-        ea = [e for i in members.get(ra, [ra]) for e in drafts[i].entries]
-        eb = [e for i in members.get(rb, [rb]) for e in drafts[i].entries]
-        if {e.file for e in ea} & {e.file for e in eb}:
+        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        if {listings.file_of[i] for i in ma} & {listings.file_of[i] for i in mb}:
             return  # a page lists each paper once
-        titles_a = {name_key(e.title) for e in ea if e.title}
-        titles_b = {name_key(e.title) for e in eb if e.title}
+        titles_a = {title_key(i) for i in ma if listings.titled(i)}
+        titles_b = {title_key(i) for i in mb if listings.titled(i)}
         if titles_a and titles_b and not titles_a & titles_b:
             return
-        if not _years_overlap(ea, eb):
+        if not listings.years_overlap(ma, mb):
             return
         parent[rb] = ra
-        members[ra] = members.get(ra, [ra]) + members.pop(rb, [rb])
+        members[ra] = ma + members.pop(rb, [rb])
 
     no_postings: list[int] = []
-    for index, draft in enumerate(drafts):
-        entry = draft.entries[0]
-        if entry.title:
-            title = name_key(entry.title)
-            if title in by_title:
-                merge(by_title[title], index)
-            else:
-                by_title[title] = index
-        own = shingles[index]
+    for index in range(count):
+        if listings.titled(index):
+            first = by_title.setdefault(listings.title_hash[index], index)
+            if first != index:
+                title = title_key(index)
+                if title_key(first) == title:
+                    merge(first, index)
+                elif title in same_hash:
+                    merge(same_hash[title], index)
+                else:
+                    same_hash[title] = index
+        own = listings.shingles(index)
         counts: Counter[int] = Counter(
             other for s in own for other in shingle_index.get(s, no_postings)
         )
         for other, shared in counts.most_common(3):
-            smaller = min(len(own), len(shingles[other])) or 1
+            smaller = min(len(own), listings.shingle_count(other)) or 1
             if shared / smaller >= MIN_SHARED_SHINGLES:
                 merge(other, index)
         for shingle in own:
@@ -528,39 +567,28 @@ def _merge_papers(
         # The same named artifact introduced by two entries, or named in one's title and
         # introduced by the other, makes them one paper, if few entries introduce it (a name
         # many entries "introduce" is a generic term, not a paper's own).
-        for key in draft.introduced:
+        for key in listings.introduced.get(index, ()):
             if introducers[key] > MAX_LISTINGS or key not in named:
                 continue
             for other in by_intro.get(key, []) + by_title_name.get(key, []):
                 merge(other, index)
             by_intro.setdefault(key, []).append(index)
-        for key in draft.title_names:
+        for key in listings.title_names.get(index, ()):
             if introducers[key] > MAX_LISTINGS or not introducers[key] or key not in named:
                 continue
             for other in by_intro.get(key, []):
                 merge(other, index)
             by_title_name.setdefault(key, []).append(index)
     # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
-    for a, b in _text_matches(drafts, words):
+    for a, b in _text_matches(listings):
         merge(min(a, b), max(a, b))
-    merged: list[PaperDraft] = []
-    for root in range(len(drafts)):
-        if parent[root] != root:
-            continue
-        indexes = members.get(root)
-        if indexes is None:
-            merged.append(drafts[root])  # most papers: no need for a copy
-            continue
-        ordered = sorted(indexes)
-        entries = [e for i in ordered for e in drafts[i].entries]
-        introduced = list(dict.fromkeys(k for i in ordered for k in drafts[i].introduced))
-        labels = [drafts[i].label for i in ordered]
-        titled = [drafts[i].label for i in ordered if drafts[i].entries[0].title]
-        records = [r for i in ordered for r in drafts[i].records]
-        title_names = list(dict.fromkeys(k for i in ordered for k in drafts[i].title_names))
-        merged.append(PaperDraft(entries, introduced, (titled or labels)[0], records, title_names))
-    merged.sort(key=lambda d: (d.entries[0].file, d.entries[0].start))
-    return merged
+    papers = [
+        sorted(members[root]) if root in members else [root]
+        for root in range(count)
+        if parent[root] == root
+    ]
+    papers.sort(key=lambda p: (listings.files[listings.file_of[p[0]]], listings.start[p[0]]))
+    return papers
 
 
 @dataclass(slots=True)
@@ -599,21 +627,6 @@ def _slim(entry: Entry) -> Entry:
     blurb = [p for p in entry.paragraphs if p.role == "blurb"][:1]
     first = [p for p in entry.paragraphs if p.role != "blurb"][:1]
     return replace(entry, paragraphs=tuple(blurb + first))
-
-
-def _skeleton(entry: Entry) -> Entry:
-    """The entry as paper merging compares it: which roles its paragraphs have, not their
-    text (one shared record per role; the file's and section's names shared too)."""
-    roles = dict.fromkeys(p.role for p in entry.paragraphs)
-    return replace(
-        entry,
-        file=sys.intern(entry.file),
-        section=sys.intern(entry.section),
-        paragraphs=tuple(_ROLE_ONLY.get(r) or Paragraph("", 0, r) for r in roles),
-    )
-
-
-_ROLE_ONLY = {r: Paragraph("", 0, r) for r in ("abstract", "summary", "description", "blurb")}
 
 
 def _record(
@@ -789,71 +802,80 @@ def resolve_stream(
     )
     del stats
 
-    drafts: list[PaperDraft] = []
-    shingles: list[array] = []
-    words = _Words()
-    for number, record in enumerate(store):
-        introduced = list(dict.fromkeys(keys[node] for node in record.introduced))
-        identifying = [k for k in introduced if concepts[k].kind in _IDENTIFYING_KINDS]
-        label = paper_label(record.entry, [concepts[k].label for k in identifying])
-        title_names = list(
-            dict.fromkeys(
-                keys[n] for n in record.title_names if concepts[keys[n]].kind in _IDENTIFYING_KINDS
-            )
+    listings = _Listings()
+    for record in store:
+        listings.add(
+            record.entry,
+            record.shingles,
+            record.terms,
+            _identifying(record.introduced, keys, concepts),
+            _identifying(record.title_names, keys, concepts),
         )
-        entry = _skeleton(record.entry)
-        drafts.append(PaperDraft([entry], identifying, label, [number], title_names))
-        shingles.append(record.shingles)
-        words.add(number, entry, record.terms)
     named = frozenset(k for k, c in concepts.items() if _spelled_as_name(c.label))
-    merged_drafts = _merge_papers(drafts, shingles, words, named)
-    del drafts, shingles, words
+    papers = _merge_papers(listings, named, lambda i: name_key(store[i].entry.title))
+    del listings
     return Resolution(
         concepts=tuple(sorted(concepts.values(), key=lambda c: c.key)),
-        papers=_papers(merged_drafts, store, keys, concepts),
+        papers=_papers(papers, store, keys, concepts),
     )
 
 
+def _identifying(nodes: list[str], keys: dict[str, str], concepts: dict[str, Concept]) -> list[str]:
+    """The keys of these nodes that can identify a paper (a model, not "fine-tuning"), once
+    each, first first."""
+    return [
+        k for k in dict.fromkeys(keys[n] for n in nodes) if concepts[k].kind in _IDENTIFYING_KINDS
+    ]
+
+
 def _papers(
-    drafts: list[PaperDraft],
+    papers: list[list[int]],
     records: RecordStore,
     keys: dict[str, str],
     concepts: dict[str, Concept],
 ) -> Iterator[tuple[Paper, list[Link]]]:
-    """Each merged paper with its links (see :class:`Resolution`)."""
+    """Each merged paper with its links (see :class:`Resolution`), given its entries'
+    numbers."""
     used_keys: set[str] = set()
-    # Taken from the front and dropped, so the drafts are freed as papers are made.
-    queue = deque(drafts)
-    drafts.clear()
+    # Taken from the front and dropped, so the lists are freed as papers are made.
+    queue = deque(papers)
+    papers.clear()
     while queue:
-        draft = queue.popleft()
-        key = _unique(f"paper:{slug(draft.label)}", used_keys)
-        parts = [records[number] for number in draft.records]
+        parts = [records[number] for number in queue.popleft()]
+        own = [_identifying(part.introduced, keys, concepts) for part in parts]
+        labels = [
+            paper_label(part.entry, [concepts[k].label for k in ids])
+            for part, ids in zip(parts, own, strict=True)
+        ]
+        titled = [label for part, label in zip(parts, labels, strict=True) if part.entry.title]
+        label = (titled or labels)[0]
+        introduced = list(dict.fromkeys(k for ids in own for k in ids))
+        key = _unique(f"paper:{slug(label)}", used_keys)
         links = _paper_links(key, parts, keys)
-        primary = draft.introduced[0] if draft.introduced else key
-        for part in parts:
+        primary = introduced[0] if introduced else key
+        for part, ids in zip(parts, own, strict=True):
             # "We", "it", "the proposed model" mean what this entry introduces; an entry that
             # introduces nothing named speaks of the paper's first introduction, if any.
-            own = [keys[n] for n in part.introduced if concepts[keys[n]].kind in _IDENTIFYING_KINDS]
-            focal = own[0] if own else primary
+            focal = ids[0] if ids else primary
             for child_node, parent_node, link, evidence, source in part.claims:
                 child = keys[child_node] if child_node else focal
                 parent = keys[parent_node] if parent_node else focal
                 if child != parent:
                     links.append(Link(child, parent, "builds_on", evidence, source, link))
-        yield _paper(key, draft, parts, keys), links
+        yield _paper(key, label, bool(introduced), parts, keys), links
 
 
-def _paper(key: str, draft: PaperDraft, parts: list[_EntryRecord], keys: dict[str, str]) -> Paper:
-    entries = [part.entry for part in parts]  # the draft's are skeletons (see _skeleton)
+def _paper(
+    key: str, label: str, introduces: bool, parts: list[_EntryRecord], keys: dict[str, str]
+) -> Paper:
+    entries = [part.entry for part in parts]
     years = [e.year_min for e in entries if e.year_min is not None]
     years_max = [e.year_max or e.year_min for e in entries if e.year_min is not None]
     introduced = [keys[node] for part in parts for node in part.introduced]
-    label = draft.label
     if not any(e.title for e in entries):
         # A listing without a title: what it introduces, if anything, and where it is read.
         where = f"untitled, {entries[0].file}:{entries[0].start}"
-        label = f"{label} — {where}" if draft.introduced else where
+        label = f"{label} — {where}" if introduces else where
     return Paper(
         key=key,
         label=label,
