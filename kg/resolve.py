@@ -763,8 +763,9 @@ def resolve_stream(
     ``records`` (a new list when not given).
 
     What stays in memory is per concept (spellings, kinds, keys) and per entry only what
-    paper merging compares (title, file, years, introduced keys, hashed 5-grams and words);
-    evidence sentences and abstracts wait in ``records`` until their paper is made.
+    paper merging compares, packed (:class:`_Listings`: file, line, years, a hash of the
+    title, introduced keys, hashed 5-grams; the words of untitled entries and listings);
+    titles, evidence sentences and abstracts wait in ``records`` until they are needed.
 
     Examples
     --------

@@ -128,3 +128,27 @@ def test_the_stop_words_are_spacys():
     from kg.resolve import _stop_words
 
     assert _stop_words() == STOP_WORDS
+
+
+def test_titles_that_share_a_hash_are_told_apart_by_their_text():
+    """Merging indexes titles by hash; two titles with one hash are still two titles."""
+    from array import array
+
+    from kg.model import Entry, Paragraph
+    from kg.resolve import _Listings, _merge_papers
+    from kg.vocab import name_key
+
+    entries = [
+        Entry(f"{page}.txt", 1, 2, title=title, title_line=1, paragraphs=(abstract,))
+        for page, title, abstract in [
+            ("a", "Alpha: one paper", Paragraph("We study alpha things.", 2, "abstract")),
+            ("b", "Beta: another paper", Paragraph("We study beta matters.", 2, "abstract")),
+            ("c", "Beta: another paper", Paragraph("Beta matters, again.", 2, "abstract")),
+        ]
+    ]
+    listings = _Listings()
+    for entry in entries:
+        listings.add(entry, array("I"), array("I"), [], [])
+    listings.title_hash[:] = array("q", [7, 7, 7])  # as if every title hashed alike
+    papers = _merge_papers(listings, frozenset(), lambda i: name_key(entries[i].title))
+    assert papers == [[0], [1, 2]]
