@@ -11,6 +11,7 @@ it returns the same reports. Neither prints anything: the caller reports.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -166,14 +167,8 @@ def build(
                 progress(done, total)
             yield item
 
-    if extractor is None:
-        from kg.extract import build_pipeline, extract_entries
-
-        nlp = nlp or build_pipeline()
-        found = extract_entries(drain(entries), nlp, batch_size=batch_size, n_process=n_process)
-        claimed: Iterable[ExtractedEntry] = (read_claims(item) for item in found)
-    else:
-        claimed = extractor(drain(entries))
+    extract = extractor or _extract_here(nlp, n_process, batch_size)
+    claimed = extract(drain(entries))
     corpus = add_lineage(resolve(counted(claimed), vocabulary))
     graph = build_graph(corpus)
     reports += [PageReport(n.source, 0, None, {}, read=False) for n in skipped_files]
@@ -277,7 +272,7 @@ def build_stored(
     first = next(stream, None)
     if first is None:
         return finished()
-    queue = _chain(first, stream)
+    queue = itertools.chain([first], stream)
 
     def counted(items: Iterable[ExtractedEntry]) -> Iterator[ExtractedEntry]:
         for done, item in enumerate(items, start=1):
@@ -285,13 +280,7 @@ def build_stored(
                 progress(done, seen[0])
             yield item
 
-    if extractor is None:
-        from kg.extract import build_pipeline, extract_entries
-
-        found = extract_entries(queue, build_pipeline(), batch_size=batch_size, n_process=n_process)
-        claimed: Iterable[ExtractedEntry] = (read_claims(item) for item in found)
-    else:
-        claimed = extractor(queue)
+    claimed = (extractor or _extract_here(None, n_process, batch_size))(queue)
     writer: StoreWriter | None = None
     try:
         with Spill(scratch) as records:
@@ -320,6 +309,15 @@ def build_stored(
     return finished(corpus.notices)
 
 
-def _chain(first: Entry, rest: Iterator[Entry]) -> Iterator[Entry]:
-    yield first
-    yield from rest
+def _extract_here(nlp: Language | None, n_process: int, batch_size: int) -> Extractor:
+    """The default :data:`Extractor`: this process's pipeline (and its ``n_process`` pool),
+    then the claims; spaCy is imported only when it runs."""
+
+    def extract(entries: Iterable[Entry]) -> Iterator[ExtractedEntry]:
+        from kg.extract import build_pipeline, extract_entries
+
+        pipeline = nlp or build_pipeline()
+        found = extract_entries(entries, pipeline, batch_size=batch_size, n_process=n_process)
+        return (read_claims(item) for item in found)
+
+    return extract

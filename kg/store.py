@@ -472,7 +472,7 @@ class StoredGraph:
             else:
                 yield row["id"], node_data(row).get(data, default)
 
-    def _edge_rows(self, data: bool = False) -> Iterator[Any]:
+    def _edge_rows(self, data: bool = False, default: Any = None) -> Iterator[Any]:
         cursor = self._db.cursor()
         cursor.row_factory = sqlite3.Row
         for row in cursor.execute("SELECT * FROM edges ORDER BY seq"):
@@ -492,7 +492,7 @@ class _Rows:
         return self._rows()
 
     def __call__(self, data: bool | str = False, default: Any = None) -> Iterator[Any]:
-        return self._rows(data, default) if default is not None else self._rows(data)
+        return self._rows(data, default)
 
 
 #: The columns in the order kg.graph gives a node's attributes (papers have the first five
