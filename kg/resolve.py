@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import math
 import re
 import zlib
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from kg.groupby import GroupBy, InProcess, bucket_of
 from kg.model import Concept, Corpus, Entry, ExtractedEntry, Link, Mention, Paper
 from kg.vocab import Vocabulary, name_key
 
@@ -41,8 +43,10 @@ __all__ = [
     "key_of",
     "paper_label",
     "resolve",
+    "resolve_parts",
     "resolve_stream",
     "slug",
+    "summarise",
 ]
 
 #: Share of word 5-grams two abstracts must have in common to be copies of each other.
@@ -104,71 +108,142 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
-class _ConceptIndex:
-    """Spellings and vocabulary ids, joined as mentions arrive; keys are read at the end.
+class _Keys(dict):
+    """``{node: concept key}`` for the nodes that joined a group; any other node ("n:" or
+    "v:" + its name key or vocabulary id) is its own concept, keyed by what follows the
+    prefix. Kept this way, the map grows with the merged names, not with every concept."""
 
-    A spelling joins the vocabulary id its mentions carry, unless two ids claim it
-    ("LLaMA", "Llama"). An acronym an entry defines means its long form in that entry only:
-    there its mentions go to the long form's node, so two entries' "DR" are one concept only
-    when their long forms are. An acronym used without a definition joins the one long form
-    the corpus defines for it, if it defines exactly one.
-    """
+    def __missing__(self, node: str) -> str:
+        return node[2:]
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
-        self.vocabulary = vocabulary
-        self.groups = _UnionFind()
-        self.owners: dict[str, set[str]] = defaultdict(set)
-        self.defined: dict[str, set[str]] = defaultdict(set)
 
-    def long_node(self, long_form: str) -> str:
-        """The node of a long form: its vocabulary id, else its name key."""
-        term = self.vocabulary.lookup(long_form)
-        return f"v:{term.id}" if term else f"n:{name_key(long_form)}"
+@dataclass(slots=True)
+class _Spelling:
+    """What a part of the corpus says about one node: was it used, which vocabulary ids claim
+    its spelling, and which long forms an entry defines it as (and where first)."""
 
-    def definitions(self, mentions: Iterable[Mention]) -> dict[str, str]:
-        """``{name_key(acronym): long form's node}`` for the acronyms these mentions (one
-        entry's) define; registers each definition corpus-wide."""
-        found: dict[str, str] = {}
-        for mention in mentions:
-            short, long = mention.text, mention.long_form
-            if not long or len(short) >= len(long):
-                continue  # the long form's own mention, or no definition
-            node = self.long_node(long)
-            found.setdefault(name_key(short), node)
-        for short, node in found.items():
-            self.defined[short].add(node)
-        return found
-
-    def add(self, mention: Mention, definitions: dict[str, str] | None = None) -> str:
-        """Register a mention; return its node ("v:" + id or "n:" + name key)."""
-        scoped = (definitions or {}).get(name_key(mention.text))
-        if scoped is not None:
-            self.groups.find(scoped)
-            return scoped
-        node = _node(mention)
-        self.groups.find(node)
-        if mention.key:
-            self.owners[name_key(mention.text)].add(mention.key)
-        return node
-
-    def keys(self) -> dict[str, str]:
-        """``{node: concept key}`` for every node seen."""
-        for spelling, ids in self.owners.items():
-            if len(ids) == 1:
-                self.groups.union(f"v:{next(iter(ids))}", f"n:{spelling}")
-        for short, longs in self.defined.items():
-            bare = f"n:{short}"
-            if len(longs) != 1 or bare not in self.groups.parent:
-                continue
-            root_a, root_b = self.groups.find(bare), self.groups.find(next(iter(longs)))
-            if root_a.startswith("v:") and root_b.startswith("v:") and root_a != root_b:
-                continue  # two vocabulary concepts never merge
-            self.groups.union(bare, next(iter(longs)))
-        return {item: self.groups.find(item)[2:] for item in list(self.groups.parent)}
+    registered: bool = False
+    owners: set[str] = field(default_factory=set)
+    longs: set[str] = field(default_factory=set)
+    defined_at: tuple[int, int] | None = None
 
 
 def _node(mention: Mention) -> str:
     return f"v:{mention.key}" if mention.key else f"n:{name_key(mention.text)}"
+
+
+def _long_node(long_form: str, vocabulary: Vocabulary) -> str:
+    """The node of a long form: its vocabulary id, else its name key."""
+    term = vocabulary.lookup(long_form)
+    return f"v:{term.id}" if term else f"n:{name_key(long_form)}"
+
+
+class _EntryNodes:
+    """Turns one entry's mentions into nodes, noting in ``spellings`` what the keys need.
+
+    An acronym an entry defines means its long form in that entry only: there its mentions go
+    to the long form's node, so two entries' "DR" are one concept only when their long forms
+    are. Elsewhere a spelling joins the vocabulary id its mentions carry, unless two ids claim
+    it ("LLaMA", "Llama"), and an acronym used without a definition joins the one long form
+    the corpus defines for it, if it defines exactly one (:func:`_group_keys`).
+    """
+
+    def __init__(
+        self,
+        mentions: Iterable[Mention],
+        number: int,
+        vocabulary: Vocabulary,
+        spellings: dict[str, _Spelling],
+    ) -> None:
+        self.spellings = spellings
+        self.definitions: dict[str, str] = {}
+        for mention in mentions:
+            short, long = mention.text, mention.long_form
+            if not long or len(short) >= len(long):
+                continue  # the long form's own mention, or no definition
+            self.definitions.setdefault(name_key(short), _long_node(long, vocabulary))
+        for position, (short, node) in enumerate(self.definitions.items()):
+            spelling = self._spelling(f"n:{short}")
+            spelling.longs.add(node)
+            if spelling.defined_at is None:
+                spelling.defined_at = (number, position)
+
+    def _spelling(self, node: str) -> _Spelling:
+        spelling = self.spellings.get(node)
+        if spelling is None:
+            spelling = self.spellings[node] = _Spelling()
+        return spelling
+
+    def node(self, mention: Mention) -> str:
+        """The mention's node ("v:" + vocabulary id or "n:" + name key)."""
+        scoped = self.definitions.get(name_key(mention.text))
+        if scoped is not None:
+            self._spelling(scoped).registered = True
+            return scoped
+        node = _node(mention)
+        self._spelling(node).registered = True
+        if mention.key:
+            self._spelling(f"n:{name_key(mention.text)}").owners.add(mention.key)
+        return node
+
+
+def _split_spellings(facts: _Facts, buckets: int) -> list[dict[str, _Spelling]]:
+    pieces: list[dict[str, _Spelling]] = [{} for _ in range(buckets)]
+    for node, spelling in facts.spellings.items():
+        pieces[bucket_of(node, buckets)][node] = spelling
+    return pieces
+
+
+def _reduce_spellings(
+    pieces: list[dict[str, _Spelling]],
+) -> tuple[list[tuple[str, str]], list[tuple[tuple[int, int], str, str, bool]]]:
+    """What the keys need of one bucket of nodes: ``(vocabulary id, node)`` for spellings one
+    id claims, and ``(where first defined, acronym node, long form node, used)`` for acronyms
+    defined as exactly one long form."""
+    merged: dict[str, _Spelling] = {}
+    for piece in pieces:
+        for node, part in piece.items():
+            spelling = merged.get(node)
+            if spelling is None:
+                spelling = merged[node] = _Spelling()
+            spelling.registered |= part.registered
+            spelling.owners |= part.owners
+            spelling.longs |= part.longs
+            if part.defined_at is not None and (
+                spelling.defined_at is None or part.defined_at < spelling.defined_at
+            ):
+                spelling.defined_at = part.defined_at
+    owned = [(next(iter(s.owners)), node) for node, s in merged.items() if len(s.owners) == 1]
+    defined = [
+        (s.defined_at, node, next(iter(s.longs)), s.registered)
+        for node, s in merged.items()
+        if len(s.longs) == 1 and s.defined_at is not None
+    ]
+    return owned, defined
+
+
+def _group_keys(
+    owned: Iterable[tuple[str, str]], defined: Iterable[tuple[tuple[int, int], str, str, bool]]
+) -> _Keys:
+    """The keys of the nodes that join a group: a spelling one vocabulary id claims joins
+    that id; then, in the order the corpus first defines them, a used acronym joins its one
+    long form (two vocabulary concepts never merge)."""
+    groups = _UnionFind()
+    for ident, node in owned:
+        groups.union(f"v:{ident}", node)
+    for _, bare, long, used in sorted(defined):
+        if not used and bare not in groups.parent:
+            continue
+        root_a, root_b = groups.find(bare), groups.find(long)
+        if root_a.startswith("v:") and root_b.startswith("v:") and root_a != root_b:
+            continue  # two vocabulary concepts never merge
+        groups.union(bare, long)
+    keys = _Keys()
+    for item in list(groups.parent):
+        key = groups.find(item)[2:]
+        if key != item[2:]:
+            keys[item] = key
+    return keys
 
 
 def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[str, str]:
@@ -196,13 +271,14 @@ def concept_keys(mentions: Iterable[Mention], vocabulary: Vocabulary) -> dict[st
     >>> keys["n:lora"] == keys["n:lowrankadaptation"]
     True
     """
-    index = _ConceptIndex(vocabulary)
     mentions = list(mentions)
-    definitions = index.definitions(mentions)
-    for mention in mentions:
-        index.add(mention, definitions)
-    keys = index.keys()
-    return keys | {f"n:{short}": keys[node] for short, node in definitions.items()}
+    spellings: dict[str, _Spelling] = {}
+    entry = _EntryNodes(mentions, 0, vocabulary, spellings)
+    nodes = [entry.node(mention) for mention in mentions]
+    keys = _group_keys(*_reduce_spellings([spellings]))
+    found = {node: keys[node] for node in spellings if spellings[node].registered}
+    found |= {node: keys[node] for node in nodes}
+    return found | {f"n:{short}": keys[node] for short, node in entry.definitions.items()}
 
 
 def key_of(mention: Mention, keys: dict[str, str]) -> str:
@@ -210,6 +286,60 @@ def key_of(mention: Mention, keys: dict[str, str]) -> str:
     node = _node(mention)
     # A known acronym the entry defines otherwise was registered under its definition.
     return keys.get(node) or keys.get(f"n:{name_key(mention.text)}") or name_key(mention.text)
+
+
+def _split_stats(
+    facts: _Facts, buckets: int, keys: _Keys, vocabulary: Vocabulary
+) -> list[dict[str, _ConceptStats]]:
+    pieces: list[dict[str, _ConceptStats]] = [{} for _ in range(buckets)]
+    for node, stats in facts.stats.items():
+        pieces[bucket_of(keys[node], buckets)][node] = stats
+    return pieces
+
+
+def _reduce_stats(
+    pieces: list[dict[str, _ConceptStats]], keys: _Keys, vocabulary: Vocabulary
+) -> list[tuple[Concept, _ConceptStats]]:
+    """One bucket's concepts, each with the spellings and kinds of all its nodes (merged in
+    the order the corpus first uses them, so a tie is broken the same way however the corpus
+    was cut)."""
+    by_node: dict[str, _ConceptStats] = {}
+    for piece in pieces:
+        for node, part in piece.items():
+            record = by_node.get(node)
+            if record is None:
+                record = by_node[node] = _ConceptStats()
+            record.spellings.update(part.spellings)
+            record.kinds.update(part.kinds)
+    stats: dict[str, _ConceptStats] = {}
+    for node, record in by_node.items():
+        merged = stats.get(keys[node])
+        if merged is None:
+            stats[keys[node]] = record
+        else:
+            merged.spellings.update(record.spellings)
+            merged.kinds.update(record.kinds)
+    terms = {term.id: term for term in vocabulary.terms}
+    for key, record in stats.items():
+        if key in terms:
+            record.vocab_kind, record.vocab_label = terms[key].kind, terms[key].label
+    return [(_make_concept(key, record), record) for key, record in stats.items()]
+
+
+def _split_labels(
+    concepts: list[tuple[Concept, _ConceptStats]], buckets: int
+) -> list[list[tuple[Concept, _ConceptStats]]]:
+    pieces: list[list[tuple[Concept, _ConceptStats]]] = [[] for _ in range(buckets)]
+    for concept, stats in concepts:
+        pieces[bucket_of(name_key(concept.label), buckets)].append((concept, stats))
+    return pieces
+
+
+def _reduce_labels(pieces: list[list[tuple[Concept, _ConceptStats]]]) -> dict[str, Concept]:
+    """One bucket of labels' concepts, with no two sharing a label (:func:`_distinct_labels`)."""
+    concepts = {concept.key: concept for piece in pieces for concept, _ in piece}
+    stats = {concept.key: record for piece in pieces for concept, record in piece}
+    return _distinct_labels(concepts, stats)
 
 
 def paper_label(entry: Entry, introduced_labels: list[str]) -> str:
@@ -306,19 +436,181 @@ def _terms(text: str) -> array:
     return array("I", sorted(hashes))
 
 
+def _spelled_as_name(label: str) -> bool:
+    """A capital or a digit: "QuuxFormer", "GPT-4", "Transformer", not "topic modeling".
+
+    Examples
+    --------
+    >>> _spelled_as_name("LoRA"), _spelled_as_name("recurrent neural network")
+    (True, False)
+    """
+    return any(ch.isupper() or ch.isdigit() for ch in label)
+
+
+@dataclass(slots=True)
+class _ConceptStats:
+    spellings: Counter = field(default_factory=Counter)
+    kinds: Counter = field(default_factory=Counter)
+    vocab_kind: str = ""
+    vocab_label: str = ""
+
+
 @dataclass
-class _Words:
-    """What matching untitled entries by their words needs: in how many entries each word
-    is found, and the words of the entries that can take part (untitled ones and listings
-    without an abstract); the other entries' words are counted, not kept."""
+class _Use:
+    """How one entry uses one concept: the evidence to keep for its edge."""
 
-    frequency: Counter[int] = field(default_factory=Counter)
-    kept: dict[int, array] = field(default_factory=dict)
+    evidence: str
+    source: str
+    introduced: bool = False
+    sizes: list[str] = field(default_factory=list)
 
-    def add(self, number: int, words: array, *, keep: bool) -> None:
-        self.frequency.update(words)
-        if keep:
-            self.kept[number] = words
+
+@dataclass
+class _EntryRecord:
+    """What resolution keeps of one entry until its paper is made."""
+
+    entry: Entry
+    uses: dict[str, _Use]
+    introduced: list[str]
+    claims: list[tuple[str | None, str | None, str, str, str]]
+    title_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Facts:
+    """What the group-bys of resolution read of one part of the corpus (a batch of entries,
+    or all of them), by entry number.
+
+    Attributes
+    ----------
+    stats : dict
+        ``{node: spellings and kinds}``, in the order the part first uses each node.
+    spellings : dict
+        ``{node: _Spelling}``: what the concept keys need.
+    titles : list
+        ``(name_key(title), entry)`` of the titled entries.
+    shingle_entries, shingle_ends, shingle_data : array
+        Each entry's sampled 5-gram hashes (:func:`_shingles`), packed.
+    words : array
+        Every entry's content words (:func:`_terms`), packed: counted to weigh words.
+    kept : list
+        ``(entry, file, titled, words)`` of the entries word matching compares: those
+        without a title, and listings (a title and no abstract).
+    names : list
+        ``(entry, introduced nodes, title-name nodes)`` of the entries that have some.
+    """
+
+    stats: dict[str, _ConceptStats] = field(default_factory=dict)
+    spellings: dict[str, _Spelling] = field(default_factory=dict)
+    titles: list[tuple[str, int]] = field(default_factory=list)
+    shingle_entries: array = field(default_factory=lambda: array("q"))
+    shingle_ends: array = field(default_factory=lambda: array("q"))
+    shingle_data: array = field(default_factory=lambda: array("I"))
+    words: array = field(default_factory=lambda: array("I"))
+    kept: list[tuple[int, str, bool, array]] = field(default_factory=list)
+    names: list[tuple[int, list[str], list[str]]] = field(default_factory=list)
+
+    def add(self, item: ExtractedEntry, number: int, vocabulary: Vocabulary) -> _EntryRecord:
+        """Note what the group-bys need of entry ``number``; return what its paper needs."""
+        entry = item.entry
+        nodes = _EntryNodes(item.mentions, number, vocabulary, self.spellings)
+        uses: dict[str, _Use] = {}
+        introduced: list[str] = []
+        for mention in item.mentions:
+            node = nodes.node(mention)
+            record = self.stats.get(node)
+            if record is None:
+                record = self.stats[node] = _ConceptStats()
+            record.spellings[mention.text] += 1
+            # A kind read from context outweighs a kind guessed from a name's shape.
+            record.kinds[mention.kind] += 0.5 if mention.origin == "shape" else 1
+            use = uses.get(node)
+            if use is None:
+                use = uses[node] = _Use(mention.sentence, mention.source)
+            if mention.introduced:
+                if not use.introduced:
+                    # The evidence of an introduction is the sentence that introduces it.
+                    use.evidence, use.source, use.introduced = (
+                        mention.sentence,
+                        mention.source,
+                        True,
+                    )
+                if node not in introduced:
+                    introduced.append(node)
+            if mention.size and mention.size not in use.sizes:
+                use.sizes.append(mention.size)
+        claims = [
+            (
+                nodes.node(claim.child) if claim.child is not None else None,
+                nodes.node(claim.parent) if claim.parent is not None else None,
+                claim.link,
+                claim.evidence,
+                claim.source,
+            )
+            for claim in item.claims
+        ]
+        title_source = f"{entry.file}:{entry.title_line}"
+        # What a title names as its subject: the name it opens with, or its head "X: ...".
+        head_end = entry.title.find(":")
+        title_names = list(
+            dict.fromkeys(
+                nodes.node(m)
+                for m in item.mentions
+                if entry.title
+                and m.source == title_source
+                and (m.start == 0 or 0 <= m.end <= head_end)
+            )
+        )
+        if entry.title:
+            self.titles.append((name_key(entry.title), number))
+        text = " ".join(p.text for p in entry.paragraphs if p.role != "blurb")
+        shingles = _shingles(text)
+        if shingles:
+            self.shingle_entries.append(number)
+            self.shingle_data.extend(shingles)
+            self.shingle_ends.append(len(self.shingle_data))
+        words = _terms(" ".join([entry.title, *(p.text for p in entry.paragraphs)]))
+        self.words.extend(words)
+        if not entry.title or _is_listing(entry):
+            self.kept.append((number, entry.file, bool(entry.title), words))
+        if introduced or title_names:
+            self.names.append((number, introduced, title_names))
+        return _EntryRecord(_slim(entry), uses, introduced, claims, title_names)
+
+
+def _is_listing(entry: Entry) -> bool:
+    """A title, maybe a line about it, and no abstract of its own."""
+    return bool(entry.title) and not any(p.role == "abstract" for p in entry.paragraphs)
+
+
+def summarise(
+    items: Iterable[ExtractedEntry], first: int, vocabulary: Vocabulary
+) -> tuple[list[_EntryRecord], _Facts]:
+    """What resolution needs of a batch of entries numbered from ``first``: each entry's
+    record (its paper's evidence, kept until the paper is made) and the batch's
+    :class:`_Facts` (what the group-bys read). On a cluster a worker runs it beside
+    extraction, and only the records travel to the building process.
+
+    Examples
+    --------
+    >>> from kg.model import Entry, ExtractedEntry, Mention
+    >>> m = Mention("FooNet", "model", "", "shape", "We propose FooNet.", "a.txt:1", 11, 17,
+    ...             introduced=True)
+    >>> records, facts = summarise([ExtractedEntry(Entry("a.txt", 1, 1), (m,))], 0,
+    ...                            Vocabulary(()))
+    >>> records[0].introduced, list(facts.stats)
+    (['n:foonet'], ['n:foonet'])
+    """
+    facts = _Facts()
+    records = [facts.add(item, number, vocabulary) for number, item in enumerate(items, first)]
+    return records, facts
+
+
+def _slim(entry: Entry) -> Entry:
+    """The entry without the text resolution no longer needs (its blurb and abstract stay)."""
+    blurb = [p for p in entry.paragraphs if p.role == "blurb"][:1]
+    first = [p for p in entry.paragraphs if p.role != "blurb"][:1]
+    return replace(entry, paragraphs=tuple(blurb + first))
 
 
 #: Bits of :attr:`_Listings.flags`: the entry has a title; it is a listing (a title, maybe
@@ -328,9 +620,8 @@ _TITLED, _LISTING = 1, 2
 
 @dataclass
 class _Listings:
-    """What paper merging compares of each entry, packed by entry number: a few numbers an
-    entry rather than a record, so a big corpus's entries fit in memory while their text
-    waits on disk (titles are compared by hash, then checked against the text).
+    """What the guards of paper merging check of each entry, packed by entry number: a few
+    numbers an entry, so a big corpus's entries fit in memory while their text waits on disk.
     """
 
     files: list[str] = field(default_factory=list)
@@ -340,25 +631,11 @@ class _Listings:
     #: Each entry's years (low, high) when it has any.
     years: dict[int, tuple[int, int]] = field(default_factory=dict)
     flags: bytearray = field(default_factory=bytearray)
-    title_hash: array = field(default_factory=lambda: array("q"))
-    shingle_data: array = field(default_factory=lambda: array("I"))
-    shingle_end: array = field(default_factory=lambda: array("q"))
-    #: Keys of the named concepts each entry introduces / its title names, when it has any.
-    introduced: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    title_names: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    words: _Words = field(default_factory=_Words)
 
     def __len__(self) -> int:
         return len(self.flags)
 
-    def add(
-        self,
-        entry: Entry,
-        shingles: array,
-        terms: array,
-        introduced: list[str],
-        title_names: list[str],
-    ) -> None:
+    def add(self, entry: Entry) -> None:
         number = len(self.flags)
         file = self.file_numbers.setdefault(entry.file, len(self.files))
         if file == len(self.files):
@@ -368,24 +645,8 @@ class _Listings:
         if entry.year_min is not None:
             high = entry.year_max if entry.year_max is not None else entry.year_min
             self.years[number] = (entry.year_min, high)
-        listing = bool(entry.title) and not any(p.role == "abstract" for p in entry.paragraphs)
+        listing = _is_listing(entry)
         self.flags.append((_TITLED if entry.title else 0) | (_LISTING if listing else 0))
-        self.title_hash.append(hash(name_key(entry.title)) if entry.title else 0)
-        self.shingle_data.extend(shingles)
-        self.shingle_end.append(len(self.shingle_data))
-        if introduced:
-            self.introduced[number] = tuple(introduced)
-        if title_names:
-            self.title_names[number] = tuple(title_names)
-        self.words.add(number, terms, keep=not entry.title or listing)
-
-    def shingles(self, number: int) -> array:
-        low = self.shingle_end[number - 1] if number else 0
-        return self.shingle_data[low : self.shingle_end[number]]
-
-    def shingle_count(self, number: int) -> int:
-        low = self.shingle_end[number - 1] if number else 0
-        return self.shingle_end[number] - low
 
     def titled(self, number: int) -> bool:
         return bool(self.flags[number] & _TITLED)
@@ -401,7 +662,207 @@ class _Listings:
         return sa is None or sb is None or (sa[0] <= sb[1] and sb[0] <= sa[1])
 
 
-def _text_matches(listings: _Listings) -> list[tuple[int, int]]:
+#: A proposal that two entries are one paper: ``(entry, step, rank, order, other entry)``.
+#: Sorted, they are in the order a single pass over the entries would try them: by entry,
+#: then by the kind of evidence (:data:`_BY_TITLE` ... :data:`_BY_TITLE_NAME`), then by rank.
+Candidate = tuple[int, int, int, int, int]
+_BY_TITLE, _BY_SHINGLES, _BY_INTRODUCTION, _BY_TITLE_NAME = range(4)
+
+
+def _split_titles(facts: _Facts, buckets: int) -> list[list[tuple[str, int]]]:
+    pieces: list[list[tuple[str, int]]] = [[] for _ in range(buckets)]
+    for title, number in facts.titles:
+        pieces[bucket_of(title, buckets)].append((title, number))
+    return pieces
+
+
+def _reduce_titles(pieces: list[list[tuple[str, int]]]) -> list[tuple[int, int]]:
+    """``(entry, first entry with the same title)`` for the entries whose title an earlier
+    entry has."""
+    first: dict[str, int] = {}
+    found = []
+    for piece in pieces:
+        for title, number in piece:
+            earliest = first.setdefault(title, number)
+            if earliest != number:
+                found.append((number, earliest))
+    return found
+
+
+def _split_shingles(facts: _Facts, buckets: int) -> list[tuple[Any, Any, Any]]:
+    """Each bucket's (5-gram hashes, entries, entry's 5-gram count), as numpy arrays."""
+    import numpy as np
+
+    if not facts.shingle_entries:
+        empty = np.zeros(0, dtype=np.int64)
+        return [(empty.astype(np.uint32), empty, empty) for _ in range(buckets)]
+    ends = np.frombuffer(facts.shingle_ends, dtype=np.int64)
+    counts = np.diff(ends, prepend=0)
+    hashes = np.frombuffer(facts.shingle_data, dtype=np.uint32)
+    entries = np.repeat(np.frombuffer(facts.shingle_entries, dtype=np.int64), counts)
+    sizes = np.repeat(counts, counts)
+    where = hashes % buckets
+    return [(hashes[where == b], entries[where == b], sizes[where == b]) for b in range(buckets)]
+
+
+def _reduce_shingles(pieces: list[tuple[Any, Any, Any]]) -> list[tuple[int, int, int, list]]:
+    """For each 5-gram that more than one entry has, and each of those entries after the
+    first: ``(entry, its 5-gram count, 5-gram, [(earlier entry, its count), ...])``, the
+    earlier entries being the first :data:`MAX_SHINGLE_POSTINGS` that have it (a 5-gram in
+    many abstracts is boilerplate)."""
+    import numpy as np
+
+    if not pieces:
+        return []
+    hashes = np.concatenate([p[0] for p in pieces])
+    entries = np.concatenate([p[1] for p in pieces])
+    sizes = np.concatenate([p[2] for p in pieces])
+    order = np.lexsort((entries, hashes))
+    hashes, entries, sizes = hashes[order], entries[order], sizes[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    ends = np.r_[starts[1:], len(hashes)]
+    shared = ends - starts > 1
+    found: list[tuple[int, int, int, list]] = []
+    for low, high in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+        shingle = int(hashes[low])
+        members = list(zip(entries[low:high].tolist(), sizes[low:high].tolist(), strict=True))
+        for position in range(1, len(members)):
+            number, size = members[position]
+            found.append((number, size, shingle, members[: min(position, MAX_SHINGLE_POSTINGS)]))
+    return found
+
+
+def _split_by_entry(found: list[tuple[int, int, int, list]], buckets: int) -> list[list]:
+    pieces: list[list] = [[] for _ in range(buckets)]
+    for item in found:
+        pieces[item[0] % buckets].append(item)
+    return pieces
+
+
+def _reduce_copies(pieces: list[list[tuple[int, int, int, list]]]) -> list[Candidate]:
+    """Each entry's near copies among the entries before it: the three that share most of
+    its sampled 5-grams, if they share at least :data:`MIN_SHARED_SHINGLES` of the smaller
+    sample."""
+    by_entry: dict[int, list[tuple[int, int, list]]] = defaultdict(list)
+    for piece in pieces:
+        for number, size, shingle, earlier in piece:
+            by_entry[number].append((shingle, size, earlier))
+    found: list[Candidate] = []
+    for number, shared in by_entry.items():
+        shared.sort(key=lambda item: item[0])  # in the order of the entry's own 5-grams
+        counts: Counter[int] = Counter()
+        other_size: dict[int, int] = {}
+        for _, _, earlier in shared:
+            for other, size in earlier:
+                counts[other] += 1
+                other_size[other] = size
+        own = shared[0][1]
+        for rank, (other, common) in enumerate(counts.most_common(3)):
+            if common / (min(own, other_size[other]) or 1) >= MIN_SHARED_SHINGLES:
+                found.append((number, _BY_SHINGLES, rank, 0, other))
+    return found
+
+
+def _split_names(facts: _Facts, buckets: int, keys: _Keys) -> list[list]:
+    """Each bucket's ``(concept key, entry, step, position)``: the keys an entry introduces,
+    and those its title names, in the entry's order."""
+    pieces: list[list] = [[] for _ in range(buckets)]
+    for number, introduced, title_names in facts.names:
+        for step, nodes in ((_BY_INTRODUCTION, introduced), (_BY_TITLE_NAME, title_names)):
+            for position, key in enumerate(dict.fromkeys(keys[node] for node in nodes)):
+                pieces[bucket_of(key, buckets)].append((key, number, step, position))
+    return pieces
+
+
+def _split_concepts(concepts: dict[str, Concept], buckets: int, keys: _Keys) -> list[dict]:
+    """Each bucket's ``{concept key: (of a kind that identifies a paper, spelled as a
+    name)}``: only a name a paper introduces says which paper it is ("topic modeling" and
+    "fine-tuning" do not)."""
+    pieces: list[dict] = [{} for _ in range(buckets)]
+    for key, concept in concepts.items():
+        kind = concept.kind in _IDENTIFYING_KINDS
+        pieces[bucket_of(key, buckets)][key] = (kind, _spelled_as_name(concept.label))
+    return pieces
+
+
+def _reduce_names(name_pieces: list[list], concept_pieces: list[dict], keys: _Keys) -> list:
+    """Entries that are one paper because they introduce the same named artifact, or one's
+    title names what the other introduces, if few entries introduce it (a name many entries
+    "introduce" is a generic term, not a paper's own)."""
+    kinds: dict[str, tuple[bool, bool]] = {}
+    for piece in concept_pieces:
+        kinds.update(piece)
+    by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for piece in name_pieces:
+        for key, number, step, position in piece:
+            if kinds[key][0]:  # a model, not "fine-tuning": it can identify a paper
+                by_key[key].append((number, step, position))
+    found: list[Candidate] = []
+    for key, events in by_key.items():
+        introducers = len({number for number, step, _ in events if step == _BY_INTRODUCTION})
+        if introducers > MAX_LISTINGS or not introducers or not kinds[key][1]:
+            continue
+        introduced_by: list[int] = []
+        titled_by: list[int] = []
+        for number, step, position in sorted(events):
+            if step == _BY_INTRODUCTION:
+                earlier = introduced_by + titled_by
+                introduced_by.append(number)
+            else:
+                earlier = list(introduced_by)
+                titled_by.append(number)
+            found += [(number, step, position, order, o) for order, o in enumerate(earlier)]
+    return found
+
+
+def _split_words(facts: _Facts, buckets: int) -> list[tuple[Any, set[int]]]:
+    """Each bucket's words with the number of the part's entries that have them, and the
+    words of the entries word matching compares."""
+    import numpy as np
+
+    words = np.frombuffer(facts.words, dtype=np.uint32) if facts.words else np.zeros(0, "u4")
+    values, counts = np.unique(words, return_counts=True)
+    wanted = [
+        {w for _, _, _, kept in facts.kept for w in kept if w % buckets == b}
+        for b in range(buckets)
+    ]
+    where = values % buckets
+    return [((values[where == b], counts[where == b]), wanted[b]) for b in range(buckets)]
+
+
+def _reduce_words(pieces: list[tuple[Any, set[int]]]) -> dict[int, int]:
+    """``{word: entries that have it}`` for the words of the entries word matching compares."""
+    wanted = set().union(*(piece[1] for piece in pieces)) if pieces else set()
+    frequency: Counter[int] = Counter()
+    for (values, counts), _ in pieces:
+        for word, count in zip(values.tolist(), counts.tolist(), strict=True):
+            if word in wanted:
+                frequency[word] += count
+    return dict(frequency)
+
+
+def _split_first(part: Any, buckets: int, total: int) -> list[Any]:
+    """All of a part into the first bucket (a reduction that needs everything in one place)."""
+    if isinstance(part, _Facts):
+        part = part.kept
+    return [part] + [type(part)() for _ in range(buckets - 1)]
+
+
+def _reduce_text_matches(
+    kept_pieces: list[list[tuple[int, str, bool, array]]],
+    frequency_pieces: list[dict[int, int]],
+    total: int,
+) -> list[tuple[int, int]]:
+    kept = [item for piece in kept_pieces for item in piece]
+    frequency: dict[int, int] = {}
+    for piece in frequency_pieces:
+        frequency.update(piece)
+    return _text_matches(kept, frequency, total) if kept else []
+
+
+def _text_matches(
+    kept: list[tuple[int, str, bool, array]], frequency: dict[int, int], total: int
+) -> list[tuple[int, int]]:
     """Pairs (entry without a title, titled entry on another page) whose words say they are
     one paper: each is the other's best match on all the other pages, the longer holds at
     least :data:`MIN_TEXT_MATCH` of the shorter's content words (weighted by idf, so rare
@@ -409,31 +870,31 @@ def _text_matches(listings: _Listings) -> list[tuple[int, int]]:
     of it (record linkage by mutual best match with a margin: a title is found in its own
     abstract far better than in any other). Strongest first.
 
+    ``kept`` holds ``(entry, file, titled, words)`` of the entries without a title and of the
+    listings, ``frequency`` in how many of the ``total`` entries each of their words is found.
     Only pairs that share a word found in at most :data:`MAX_TERM_POSTINGS` entries are
     scored, so the cost grows with the entries without titles, not with the corpus squared.
     """
-    untitled = [i for i in range(len(listings)) if not listings.titled(i)]
-    if not untitled or len(untitled) == len(listings):
-        return []
-    terms, frequency = listings.words.kept, listings.words.frequency
-    total = len(listings)
+    terms = {number: words for number, _, _, words in kept}
+    file_of = {number: file for number, file, _, _ in kept}
+    untitled = [number for number, _, titled, _ in kept if not titled]
     # Smoothed, so that a word every entry has still counts a little in a tiny corpus.
     idf = {t: math.log(1 + total / n) for t, n in frequency.items()}
-    weights = {i: sum(idf[t] ** 2 for t in kept) or 1.0 for i, kept in terms.items()}
+    weights = {i: sum(idf[t] ** 2 for t in words) or 1.0 for i, words in terms.items()}
     postings: dict[int, list[int]] = defaultdict(list)
-    for index, kept in terms.items():
+    for number, _, titled, words in kept:
         # A listing: a title, maybe a line about it; an entry with its own abstract is
         # matched to copies of that abstract (shingles), not to other texts.
-        if listings.flags[index] & _LISTING:
-            for t in kept:
+        if titled:
+            for t in words:
                 if frequency[t] <= MAX_TERM_POSTINGS:
-                    postings[t].append(index)
+                    postings[t].append(number)
     scores: dict[tuple[int, int], float] = {}
     for a in untitled:
-        file = listings.file_of[a]
+        file = file_of[a]
         own = set(terms[a])
         for b in {b for t in own if t in postings for b in postings[t]}:
-            if listings.file_of[b] != file:
+            if file_of[b] != file:
                 shared = sum(idf[t] ** 2 for t in own.intersection(terms[b]))
                 scores[(a, b)] = shared / min(weights[a], weights[b])
     # Each entry's two best scores.
@@ -458,44 +919,13 @@ def _text_matches(listings: _Listings) -> list[tuple[int, int]]:
     return [(a, b) for _, a, b in sorted(matches, key=lambda m: (-m[0], m[1], m[2]))]
 
 
-def _spelled_as_name(label: str) -> bool:
-    """A capital or a digit: "QuuxFormer", "GPT-4", "Transformer", not "topic modeling".
-
-    Examples
-    --------
-    >>> _spelled_as_name("LoRA"), _spelled_as_name("recurrent neural network")
-    (True, False)
-    """
-    return any(ch.isupper() or ch.isdigit() for ch in label)
-
-
-def _shared(shingles: array) -> set[int]:
-    """The 5-gram hashes found in more than one entry, given every entry's (each entry's
-    are distinct).
-
-    Examples
-    --------
-    >>> sorted(_shared(array("I", [1, 2, 2, 3, 4])))
-    [2]
-    """
-    import numpy as np
-
-    every = np.frombuffer(shingles, dtype=f"=u{shingles.itemsize}")
-    values, counts = np.unique(every, return_counts=True)
-    return set(values[counts > 1].tolist())
-
-
 def _merge_papers(
-    listings: _Listings,
-    named: frozenset[str],
-    title_key: Callable[[int], str],
+    listings: _Listings, candidates: Iterable[tuple[int, int]], title_of: dict[int, int]
 ) -> list[list[int]]:
-    """Union entries that are the same paper (see module docstring), guarded.
-
-    ``listings`` holds what is compared of each entry; ``named`` the concept keys spelled as
-    names (only a name a paper introduces says which paper it is: "topic modeling" does
-    not); ``title_key(i)`` is ``name_key`` of entry ``i``'s title, read when titles are
-    compared (they are indexed by hash).
+    """Union entries that are the same paper, trying ``candidates`` ``(entry, other)`` in
+    order, guarded: never two entries of one page, two different titles, or years that do
+    not overlap. ``title_of`` maps an entry to the first entry with its title, when that is
+    another.
 
     Returns
     -------
@@ -507,13 +937,6 @@ def _merge_papers(
     # Union-find over entry numbers; member lists only for groups of more than one entry.
     parent = array("q", range(count))
     members: dict[int, list[int]] = {}
-    by_title: dict[int, int] = {}
-    same_hash: dict[str, int] = {}  # titles whose hash another title had first
-    by_intro: dict[str, list[int]] = {}
-    by_title_name: dict[str, list[int]] = {}
-    introducers = Counter(key for keys in listings.introduced.values() for key in set(keys))
-    # Only 5-grams that two entries share can tell copies apart; the rest need no postings.
-    shingle_index: dict[int, list[int]] = {s: [] for s in _shared(listings.shingle_data)}
 
     def find(item: int) -> int:
         root = item
@@ -530,8 +953,8 @@ def _merge_papers(
         ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
         if {listings.file_of[i] for i in ma} & {listings.file_of[i] for i in mb}:
             return  # a page lists each paper once
-        titles_a = {title_key(i) for i in ma if listings.titled(i)}
-        titles_b = {title_key(i) for i in mb if listings.titled(i)}
+        titles_a = {title_of.get(i, i) for i in ma if listings.titled(i)}
+        titles_b = {title_of.get(i, i) for i in mb if listings.titled(i)}
         if titles_a and titles_b and not titles_a & titles_b:
             return
         if not listings.years_overlap(ma, mb):
@@ -539,49 +962,8 @@ def _merge_papers(
         parent[rb] = ra
         members[ra] = ma + members.pop(rb, [rb])
 
-    no_postings: list[int] = []
-    for index in range(count):
-        if listings.titled(index):
-            first = by_title.setdefault(listings.title_hash[index], index)
-            if first != index:
-                title = title_key(index)
-                if title_key(first) == title:
-                    merge(first, index)
-                elif title in same_hash:
-                    merge(same_hash[title], index)
-                else:
-                    same_hash[title] = index
-        own = listings.shingles(index)
-        counts: Counter[int] = Counter(
-            other for s in own for other in shingle_index.get(s, no_postings)
-        )
-        for other, shared in counts.most_common(3):
-            smaller = min(len(own), listings.shingle_count(other)) or 1
-            if shared / smaller >= MIN_SHARED_SHINGLES:
-                merge(other, index)
-        for shingle in own:
-            postings = shingle_index.get(shingle)
-            # A 5-gram found in many abstracts is boilerplate, not a sign of a copy.
-            if postings is not None and len(postings) < MAX_SHINGLE_POSTINGS:
-                postings.append(index)
-        # The same named artifact introduced by two entries, or named in one's title and
-        # introduced by the other, makes them one paper, if few entries introduce it (a name
-        # many entries "introduce" is a generic term, not a paper's own).
-        for key in listings.introduced.get(index, ()):
-            if introducers[key] > MAX_LISTINGS or key not in named:
-                continue
-            for other in by_intro.get(key, []) + by_title_name.get(key, []):
-                merge(other, index)
-            by_intro.setdefault(key, []).append(index)
-        for key in listings.title_names.get(index, ()):
-            if introducers[key] > MAX_LISTINGS or not introducers[key] or key not in named:
-                continue
-            for other in by_intro.get(key, []):
-                merge(other, index)
-            by_title_name.setdefault(key, []).append(index)
-    # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
-    for a, b in _text_matches(listings):
-        merge(min(a, b), max(a, b))
+    for number, other in candidates:
+        merge(other, number)
     papers = [
         sorted(members[root]) if root in members else [root]
         for root in range(count)
@@ -591,97 +973,43 @@ def _merge_papers(
     return papers
 
 
-@dataclass(slots=True)
-class _ConceptStats:
-    spellings: Counter = field(default_factory=Counter)
-    kinds: Counter = field(default_factory=Counter)
-    vocab_kind: str = ""
-    vocab_label: str = ""
-
-
-@dataclass
-class _Use:
-    """How one entry uses one concept: the evidence to keep for its edge."""
-
-    evidence: str
-    source: str
-    introduced: bool = False
-    sizes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _EntryRecord:
-    """What resolution keeps of one entry while the others stream past."""
-
-    entry: Entry
-    shingles: array
-    terms: array
-    uses: dict[str, _Use]
-    introduced: list[str]
-    claims: list[tuple[str | None, str | None, str, str, str]]
-    title_names: list[str] = field(default_factory=list)
-
-
-def _slim(entry: Entry) -> Entry:
-    """The entry without the text resolution no longer needs (its blurb and abstract stay)."""
-    blurb = [p for p in entry.paragraphs if p.role == "blurb"][:1]
-    first = [p for p in entry.paragraphs if p.role != "blurb"][:1]
-    return replace(entry, paragraphs=tuple(blurb + first))
-
-
-def _record(
-    item: ExtractedEntry, index: _ConceptIndex, stats: dict[str, _ConceptStats]
-) -> _EntryRecord:
-    uses: dict[str, _Use] = {}
-    introduced: list[str] = []
-    definitions = index.definitions(item.mentions)
-    for mention in item.mentions:
-        node = index.add(mention, definitions)
-        record = stats[node]
-        record.spellings[mention.text] += 1
-        # A kind read from context outweighs a kind guessed from a name's shape.
-        record.kinds[mention.kind] += 0.5 if mention.origin == "shape" else 1
-        use = uses.get(node)
-        if use is None:
-            use = uses[node] = _Use(mention.sentence, mention.source)
-        if mention.introduced:
-            if not use.introduced:
-                # The evidence of an introduction is the sentence that introduces it.
-                use.evidence, use.source, use.introduced = mention.sentence, mention.source, True
-            if node not in introduced:
-                introduced.append(node)
-        if mention.size and mention.size not in use.sizes:
-            use.sizes.append(mention.size)
-    claims = [
-        (
-            index.add(claim.child, definitions) if claim.child is not None else None,
-            index.add(claim.parent, definitions) if claim.parent is not None else None,
-            claim.link,
-            claim.evidence,
-            claim.source,
+def _same_papers(
+    parts: list[Any], listings: _Listings, keys: Any, concepts: list[Any], engine: GroupBy
+) -> list[list[int]]:
+    """Which entries are one paper (see the module docstring): candidates found by blocking
+    keys in group-bys (the same title, shared 5-grams, the same introduced name; then the
+    words of entries without titles), tried in entry order by :func:`_merge_papers`."""
+    group = engine.group
+    titles = group([parts], [_split_titles], _reduce_titles)
+    shingles = group([parts], [_split_shingles], _reduce_shingles)
+    copies = group([shingles], [_split_by_entry], _reduce_copies)
+    names = group([parts, concepts], [_split_names, _split_concepts], _reduce_names, (keys,))
+    title_of: dict[int, int] = {}
+    candidates: list[Candidate] = []
+    for found in engine.gather(titles):
+        title_of.update(found)
+        candidates += [(number, _BY_TITLE, 0, 0, first) for number, first in found]
+    for found in engine.gather(copies) + engine.gather(names):
+        candidates += found
+    candidates.sort()
+    tries = [(number, other) for number, _, _, _, other in candidates]
+    del candidates
+    untitled = sum(1 for flags in listings.flags if not flags & _TITLED)
+    if 0 < untitled < len(listings):
+        # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
+        words = group([parts], [_split_words], _reduce_words)
+        total = len(listings)
+        matched = group(
+            [parts, words], [_split_first, _split_first], _reduce_text_matches, (total,)
         )
-        for claim in item.claims
-    ]
-    text = " ".join(p.text for p in item.entry.paragraphs if p.role != "blurb")
-    title_source = f"{item.entry.file}:{item.entry.title_line}"
-    # What a title names as its subject: the name it opens with, or its head "X: ...".
-    head_end = item.entry.title.find(":")
-    title_names = [
-        index.add(m, definitions)
-        for m in item.mentions
-        if item.entry.title
-        and m.source == title_source
-        and (m.start == 0 or 0 <= m.end <= head_end)
-    ]
-    return _EntryRecord(
-        _slim(item.entry),
-        _shingles(text),
-        _terms(" ".join([item.entry.title, *(p.text for p in item.entry.paragraphs)])),
-        uses,
-        introduced,
-        claims,
-        list(dict.fromkeys(title_names)),
-    )
+        tries += [(max(a, b), min(a, b)) for found in engine.gather(matched) for a, b in found]
+    return _merge_papers(listings, tries, title_of)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corpus:
@@ -760,12 +1088,8 @@ def resolve_stream(
     records: RecordStore | None = None,
 ) -> Resolution:
     """:func:`resolve`, with papers yielded one at a time and the entries' records kept in
-    ``records`` (a new list when not given).
-
-    What stays in memory is per concept (spellings, kinds, keys) and per entry only what
-    paper merging compares, packed (:class:`_Listings`: file, line, years, a hash of the
-    title, introduced keys, hashed 5-grams; the words of untitled entries and listings);
-    titles, evidence sentences and abstracts wait in ``records`` until they are needed.
+    ``records`` (a new list when not given); the group-bys run in this process
+    (:func:`resolve_parts` with :class:`~kg.groupby.InProcess`).
 
     Examples
     --------
@@ -778,43 +1102,59 @@ def resolve_stream(
     >>> [(paper.key, [link.relation for link in links]) for paper, links in resolution.papers]
     [('paper:foonet', ['introduces'])]
     """
+    facts = _Facts()
+
+    def batches() -> Iterator[tuple[list[_EntryRecord], _Facts]]:
+        # One part for the whole corpus: in this process, parts would only be overhead.
+        for number, item in enumerate(extracted):
+            yield [facts.add(item, number, vocabulary)], facts
+
+    return resolve_parts(batches(), vocabulary, InProcess(), records=records)
+
+
+def resolve_parts(
+    batches: Iterable[tuple[list[Any], Any]],
+    vocabulary: Vocabulary,
+    engine: GroupBy,
+    *,
+    records: RecordStore | None = None,
+) -> Resolution:
+    """:func:`resolve_stream` over entries already summarised (:func:`summarise`), with the
+    group-bys run by ``engine``.
+
+    ``batches`` yields each batch's records, in entry order, and a handle on its facts (the
+    facts themselves, or a Dask future on the worker that made them); a handle seen again is
+    the same part. This process keeps the records in ``records``, and per entry only what the
+    guards of paper merging check (:class:`_Listings`); it holds the concepts, and the keys of
+    the names that merged; what the concepts and the papers are made of stays in the parts.
+    """
     store: RecordStore = [] if records is None else records
-    index = _ConceptIndex(vocabulary)
-    node_stats: dict[str, _ConceptStats] = defaultdict(_ConceptStats)
-    for item in extracted:
-        store.append(_record(item, index, node_stats))
-    keys = index.keys()
-
-    terms = {term.id: term for term in vocabulary.terms}
-    stats: dict[str, _ConceptStats] = {}
-    for node, record in node_stats.items():
-        merged = stats.get(keys[node])
-        if merged is None:
-            stats[keys[node]] = record  # most concepts are one node: no need for a copy
-        else:
-            merged.spellings.update(record.spellings)
-            merged.kinds.update(record.kinds)
-    del node_stats
-    for key, record in stats.items():
-        if key in terms:
-            record.vocab_kind, record.vocab_label = terms[key].kind, terms[key].label
-    concepts = _distinct_labels(
-        {key: _make_concept(key, record) for key, record in stats.items()}, stats
-    )
-    del stats
-
     listings = _Listings()
-    for record in store:
-        listings.add(
-            record.entry,
-            record.shingles,
-            record.terms,
-            _identifying(record.introduced, keys, concepts),
-            _identifying(record.title_names, keys, concepts),
-        )
-    named = frozenset(k for k, c in concepts.items() if _spelled_as_name(c.label))
-    papers = _merge_papers(listings, named, lambda i: name_key(store[i].entry.title))
-    del listings
+    parts: list[Any] = []
+    for batch, facts in batches:
+        for record in batch:
+            store.append(record)
+            listings.add(record.entry)
+        if not parts or parts[-1] is not facts:
+            parts.append(facts)
+    shared_vocabulary = engine.share(vocabulary)
+    owned: list[tuple[str, str]] = []
+    defined: list[tuple[tuple[int, int], str, str, bool]] = []
+    for bucket_owned, bucket_defined in engine.gather(
+        engine.group([parts], [_split_spellings], _reduce_spellings)
+    ):
+        owned += bucket_owned
+        defined += bucket_defined
+    keys = _group_keys(owned, defined)
+    del owned, defined
+    shared_keys = engine.share(keys)
+    made = engine.group([parts], [_split_stats], _reduce_stats, (shared_keys, shared_vocabulary))
+    labelled = engine.group([made], [_split_labels], _reduce_labels)
+    concepts: dict[str, Concept] = {}
+    for bucket in engine.gather(labelled):
+        concepts.update(bucket)
+    papers = _same_papers(parts, listings, shared_keys, labelled, engine)
+    del listings, parts, made, labelled
     return Resolution(
         concepts=tuple(sorted(concepts.values(), key=lambda c: c.key)),
         papers=_papers(papers, store, keys, concepts),

@@ -130,25 +130,29 @@ def test_the_stop_words_are_spacys():
     assert _stop_words() == STOP_WORDS
 
 
-def test_titles_that_share_a_hash_are_told_apart_by_their_text():
-    """Merging indexes titles by hash; two titles with one hash are still two titles."""
-    from array import array
+def test_resolution_does_not_depend_on_how_the_corpus_is_cut(nlp):
+    """On a cluster every batch of entries is a part and every group-by has several buckets;
+    resolution must give what one part and one bucket give (concepts, papers, links)."""
+    from kg.claims import read_claims
+    from kg.extract import extract_entries
+    from kg.groupby import InProcess
+    from kg.pipeline import segment_paths
+    from kg.resolve import resolve, resolve_parts, summarise
+    from kg.vocab import load_vocabulary
 
-    from kg.model import Entry, Paragraph
-    from kg.resolve import _Listings, _merge_papers
-    from kg.vocab import name_key
-
-    entries = [
-        Entry(f"{page}.txt", 1, 2, title=title, title_line=1, paragraphs=(abstract,))
-        for page, title, abstract in [
-            ("a", "Alpha: one paper", Paragraph("We study alpha things.", 2, "abstract")),
-            ("b", "Beta: another paper", Paragraph("We study beta matters.", 2, "abstract")),
-            ("c", "Beta: another paper", Paragraph("Beta matters, again.", 2, "abstract")),
-        ]
+    pages, _ = segment_paths([SEEDS])
+    entries = [entry for page in pages for entry in page.entries]
+    extracted = [read_claims(item) for item in extract_entries(entries, nlp)]
+    vocabulary = load_vocabulary()
+    whole = resolve(extracted, vocabulary)
+    batches = [
+        summarise(extracted[first : first + 37], first, vocabulary)
+        for first in range(0, len(extracted), 37)
     ]
-    listings = _Listings()
-    for entry in entries:
-        listings.add(entry, array("I"), array("I"), [], [])
-    listings.title_hash[:] = array("q", [7, 7, 7])  # as if every title hashed alike
-    papers = _merge_papers(listings, frozenset(), lambda i: name_key(entries[i].title))
-    assert papers == [[0], [1, 2]]
+    cut = resolve_parts(batches, vocabulary, InProcess(buckets=5))
+    made = list(cut.papers)
+    assert cut.concepts == whole.concepts
+    assert tuple(paper for paper, _ in made) == whole.papers
+    assert tuple(link for _, links in made for link in links) == whole.links
+    # The seeds list papers on several pages: merging had something to do.
+    assert sum(len(paper.sources) > 1 for paper in whole.papers) >= 20
