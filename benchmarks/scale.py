@@ -59,14 +59,12 @@ started = time.perf_counter()
 timings = {}
 if dask:
     # What kg build --dask runs: the graph streamed into graph.db, the other files from it.
-    from kg.cluster import connect, extract_on_cluster, worker_peak_memory
+    from kg.cluster import OnCluster, connect, worker_peak_memory
     target = int(dask[len("local:"):]) if dask.startswith("local:") else dask
     out.mkdir(parents=True, exist_ok=True)
     built_db = str(out / ".built.db")
     with connect(target) as client:
-        result = build_stored(
-            [folder], built_db, extractor=lambda e: extract_on_cluster(e, client), scratch=out
-        )
+        result = build_stored([folder], built_db, workers=OnCluster(client), scratch=out)
         worker_kb = max(worker_peak_memory(client).values())
     built = time.perf_counter()
     _, counts = _write_from_store(built_db, out, DEFAULT_MAX_NODES, None, 2)

@@ -243,7 +243,7 @@ def _build_on_dask(
     graph goes into a staged graph.db (:func:`kg.pipeline.build_stored`), and the other
     files are written from it, so this process never holds the whole graph."""
     try:
-        from kg.cluster import connect, extract_on_cluster
+        from kg.cluster import OnCluster, connect
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("dask", "distributed"):
             raise
@@ -260,7 +260,7 @@ def _build_on_dask(
                 result = build_stored(
                     inputs,
                     built,
-                    extractor=lambda e: extract_on_cluster(e, client),
+                    workers=OnCluster(client),
                     progress=progress,
                     scratch=out,
                 )

@@ -1,18 +1,20 @@
-"""Extraction on a Dask cluster: what ``kg build --dask`` runs instead of the local pool.
+"""What ``kg build --dask`` runs on a Dask cluster: extraction, and resolution's group-bys.
 
-Takes a Dask ``Client`` (from :func:`connect`) and :class:`~kg.model.Entry` records; yields
-:class:`~kg.model.ExtractedEntry` records with their lineage claims read
-(:func:`kg.claims.read_claims`), in the order of the entries, exactly as the local path
-makes them. Batches of entries go out as Dask futures (``client.submit``, at most a few per
-worker thread in flight, so the client never holds more than a window of results); each
-worker builds one spaCy pipeline, once, through :class:`PipelinePlugin`. A task that raises
-is retried (:data:`RETRIES`); a task whose worker dies is rescheduled by Dask itself, up to
-its ``distributed.scheduler.allowed-failures``.
+:class:`OnCluster` takes a Dask ``Client`` (from :func:`connect`). Its :meth:`~OnCluster.summarise`
+sends batches of :class:`~kg.model.Entry` records out as Dask futures (``client.submit``, at
+most a few per worker thread in flight): a worker extracts each batch with its one spaCy
+pipeline (built once, through :class:`PipelinePlugin`), reads the claims, and summarises it for
+resolution (:func:`kg.resolve.summarise`). Only the entries' records come back; the batch's
+facts (spellings, 5-grams, words, titles, names) stay on the worker as a future. Resolution's
+group-bys (:class:`kg.groupby.GroupBy`) then run as Dask tasks over those futures: each part is
+split into buckets by key and each bucket reduced on some worker, so concepts are made and
+paper-merging candidates found without the corpus meeting in one process.
 
-What runs where: reading, segmentation, resolution, lineage and the writing of the outputs
-stay in the client process; only extraction and claims run on the workers. Every Dask error
-becomes a :class:`~kg.errors.ClusterError` with one line of text. This module imports Dask;
-nothing on the local path imports it.
+A task that raises is retried (:data:`RETRIES`); a task whose worker dies is rescheduled by
+Dask itself, up to its ``distributed.scheduler.allowed-failures``. A worker lost after its
+batches were summarised takes their facts with it, and the build fails with one line. Every
+Dask error becomes a :class:`~kg.errors.ClusterError` with one line of text. This module
+imports Dask; nothing on the local path imports it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import operator
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from typing import Any
 
 import dask
@@ -31,13 +35,15 @@ from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 import kg
 from kg.errors import ClusterError
 from kg.model import Entry, ExtractedEntry
+from kg.resolve import summarise
+from kg.vocab import Vocabulary
 
 __all__ = [
     "BATCH_SIZE",
     "RETRIES",
+    "OnCluster",
     "PipelinePlugin",
     "connect",
-    "extract_on_cluster",
     "worker_peak_memory",
 ]
 
@@ -99,9 +105,17 @@ class PipelinePlugin(WorkerPlugin):
         return [read_claims(item) for item in found]
 
 
-def _extract_task(batch: list[Entry], batch_size: int) -> list[ExtractedEntry]:
+def _extract_task(
+    batch: list[Entry], batch_size: int, first: int, vocabulary: Vocabulary
+) -> tuple[list, Any]:
+    """Extract a batch of entries numbered from ``first``, read their claims, and summarise
+    them for resolution: ``(records, facts)``."""
     plugin = get_worker().plugins[PLUGIN_NAME]
-    return plugin.extract(batch, batch_size)
+    return summarise(plugin.extract(batch, batch_size), first, vocabulary)
+
+
+def _reduce_task(reduce: Callable[..., Any], pieces: list[list[Any]], args: tuple) -> Any:
+    return reduce(*pieces, *args)
 
 
 def _kg_version() -> str:
@@ -212,75 +226,145 @@ def _connect(target: str | int, where: str, level: int) -> Iterator[Client]:
                 cluster.close()
 
 
-def extract_on_cluster(
-    entries: Iterable[Entry],
-    client: Client,
-    *,
-    batch_size: int = BATCH_SIZE,
-    vocabulary_path: str = "",
-    use_vocabulary: bool = True,
-) -> Iterator[ExtractedEntry]:
-    """Extract concepts and read claims of every entry on the cluster's workers.
+class OnCluster:
+    """Extraction and resolution's group-bys (:class:`kg.groupby.GroupBy`) on a Dask cluster.
 
     Parameters
     ----------
-    entries : iterable of Entry
     client : distributed.Client
         From :func:`connect`.
     batch_size : int
-        Entries per task.
+        Entries per extraction task.
+    buckets : int, optional
+        Buckets per group-by; by default one per worker thread.
     vocabulary_path, use_vocabulary
         Passed to :func:`kg.extract.build_pipeline` on each worker.
-
-    Yields
-    ------
-    ExtractedEntry
-        With ``claims`` read, in the order of ``entries``: the records
-        ``read_claims(extract_entries(...))`` makes on one machine.
-
-    Raises
-    ------
-    ClusterError
-        A task failed after its retries, or its workers kept dying.
 
     Examples
     --------
     >>> from kg.model import Paragraph
+    >>> from kg.resolve import resolve_parts
+    >>> from kg.vocab import load_vocabulary
     >>> text = "We introduce FooNet, a model fine-tuned from RoBERTa."
     >>> entry = Entry("p.txt", 1, 1, paragraphs=(Paragraph(text, 1, "abstract"),))
     >>> with connect(1) as client:
-    ...     found = list(extract_on_cluster([entry], client))
-    >>> [(m.text, m.introduced) for m in found[0].mentions]
-    [('FooNet', True), ('fine-tuned', False), ('RoBERTa', False)]
-    >>> [(c.child.text, c.link, c.parent.text) for c in found[0].claims]
-    [('FooNet', 'fine-tunes', 'RoBERTa')]
+    ...     cluster = OnCluster(client)
+    ...     vocabulary = load_vocabulary()
+    ...     parts = list(cluster.summarise([entry], vocabulary))
+    ...     resolution = resolve_parts(parts, vocabulary, cluster)
+    ...     links = [link for _, links in resolution.papers for link in links]
+    >>> [(link.child, link.relation, link.parent) for link in links][-1]
+    ('foonet', 'builds_on', 'roberta')
     """
-    plugin = PipelinePlugin(vocabulary_path=vocabulary_path, use_vocabulary=use_vocabulary)
-    try:
-        client.register_plugin(plugin, name=PLUGIN_NAME)
-        threads = max(sum(client.nthreads().values()), 1)
-    except Exception as error:
-        raise ClusterError(_address(client), _one_line(error)) from None
-    window = threads * IN_FLIGHT_PER_THREAD
-    pending: deque = deque()
-    try:
-        stream = iter(entries)
-        while batch := list(itertools.islice(stream, batch_size)):
-            pending.append(
-                client.submit(_extract_task, batch, batch_size, retries=RETRIES, pure=False)
-            )
-            if len(pending) >= window:
-                yield from _take(pending.popleft())
-        while pending:
-            yield from _take(pending.popleft())
-    except Exception as error:
-        reason = f"{_one_line(error)}; nothing was written"
-        raise ClusterError(_address(client), reason) from None
-    finally:
-        for future in pending:
-            future.release()
-        with contextlib.suppress(Exception):
-            client.unregister_worker_plugin(PLUGIN_NAME)
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        batch_size: int = BATCH_SIZE,
+        buckets: int | None = None,
+        vocabulary_path: str = "",
+        use_vocabulary: bool = True,
+    ) -> None:
+        self.client, self.batch_size = client, batch_size
+        self.plugin = PipelinePlugin(vocabulary_path=vocabulary_path, use_vocabulary=use_vocabulary)
+        try:
+            self.threads = max(sum(client.nthreads().values()), 1)
+        except Exception as error:
+            raise ClusterError(_address(client), _one_line(error)) from None
+        self.buckets = buckets or self.threads
+
+    def summarise(
+        self, entries: Iterable[Entry], vocabulary: Vocabulary
+    ) -> Iterator[tuple[list, Any]]:
+        """Extract and summarise every entry on the workers (:func:`kg.resolve.summarise`).
+
+        Yields
+        ------
+        (list, Future)
+            Each batch's records, in the order of ``entries``, and a future on its facts,
+            which stay on the worker.
+
+        Raises
+        ------
+        ClusterError
+            A task failed after its retries, or its workers kept dying.
+        """
+        client = self.client
+        try:
+            client.register_plugin(self.plugin, name=PLUGIN_NAME)
+            shared = self.share(vocabulary)
+        except Exception as error:
+            raise ClusterError(_address(client), _one_line(error)) from None
+        window = self.threads * IN_FLIGHT_PER_THREAD
+        pending: deque[_Batch] = deque()
+        first = 0
+        try:
+            stream = iter(entries)
+            while batch := list(itertools.islice(stream, self.batch_size)):
+                pending.append(_Batch(batch, first, self.batch_size, shared, client))
+                first += len(batch)
+                if len(pending) >= window:
+                    yield pending.popleft().take()
+            while pending:
+                yield pending.popleft().take()
+        except ClusterError:
+            raise
+        except Exception as error:
+            raise _failed(client, error) from None
+        finally:
+            for batch in pending:
+                batch.release()
+            with contextlib.suppress(Exception):
+                client.unregister_worker_plugin(PLUGIN_NAME)
+
+    def group(
+        self,
+        inputs: Sequence[Sequence[Any]],
+        splits: Sequence[Callable[..., Sequence[Any]]],
+        reduce: Callable[..., Any],
+        args: tuple = (),
+    ) -> list[Any]:
+        """Futures on each bucket's answer (see :class:`kg.groupby.GroupBy`)."""
+        client, buckets = self.client, self.buckets
+        try:
+            cut = [
+                [
+                    client.submit(split, part, buckets, *args, retries=RETRIES, pure=False)
+                    for part in parts
+                ]
+                for parts, split in zip(inputs, splits, strict=True)
+            ]
+            return [
+                client.submit(
+                    _reduce_task,
+                    reduce,
+                    [
+                        [client.submit(operator.getitem, c, b, pure=False) for c in one]
+                        for one in cut
+                    ],
+                    args,
+                    retries=RETRIES,
+                    pure=False,
+                )
+                for b in range(buckets)
+            ]
+        except Exception as error:
+            raise _failed(client, error) from None
+
+    def gather(self, handles: Sequence[Any]) -> list[Any]:
+        try:
+            return list(self.client.gather(list(handles)))
+        except Exception as error:
+            raise _failed(self.client, error) from None
+
+    def share(self, value: Any) -> Any:
+        """A future on ``value`` (a task's result rather than scattered data, so that Dask
+        makes it again if the workers holding it die)."""
+        try:
+            return self.client.submit(_value, value, pure=False)
+        except Exception as error:
+            raise _failed(self.client, error) from None
 
 
 def worker_peak_memory(client: Client) -> dict[str, int]:
@@ -298,10 +382,71 @@ def worker_peak_memory(client: Client) -> dict[str, int]:
     return client.run(_peak_rss_kb)
 
 
-def _take(future: Any) -> list[ExtractedEntry]:
-    result = future.result()
-    future.release()
-    return result
+class _Batch:
+    """One batch of entries out for extraction: scattered to a worker (so that its text is
+    not part of the task, which Dask keeps as long as the task's facts live), then extracted
+    and summarised there. If the worker holding it dies first, it is sent again from here, up
+    to :data:`RETRIES` times; once taken, this process forgets it."""
+
+    def __init__(
+        self, entries: list[Entry], first: int, batch_size: int, vocabulary: Any, client: Client
+    ) -> None:
+        self.entries, self.first, self.batch_size = entries, first, batch_size
+        self.vocabulary, self.client, self.tries = vocabulary, client, 0
+        self._submit()
+
+    def _submit(self) -> None:
+        client = self.client
+        for tried in range(RETRIES + 1):
+            try:
+                [data] = client.scatter([self.entries], hash=False)
+                break
+            except OSError:  # the worker it went to died (CommClosedError)
+                if tried == RETRIES:
+                    raise
+        both = client.submit(
+            _extract_task,
+            data,
+            self.batch_size,
+            self.first,
+            self.vocabulary,
+            retries=RETRIES,
+            pure=False,
+        )
+        # Two futures on the one result: the records come here, the facts stay.
+        self.records = client.submit(operator.getitem, both, 0, pure=False)
+        self.facts = client.submit(operator.getitem, both, 1, pure=False)
+        self.tries += 1
+
+    def take(self) -> tuple[list, Any]:
+        """The batch's records, and a future on its facts."""
+        while True:
+            try:
+                records = self.records.result()
+                break
+            except CancelledError:  # its worker died with the batch: send it again
+                if self.tries > RETRIES:
+                    reason = "workers died extracting the same batch again and again"
+                    raise ClusterError(
+                        _address(self.client), f"{reason}; nothing was written"
+                    ) from None
+                self.release()
+                self._submit()
+        self.records.release()
+        self.entries = []
+        return records, self.facts
+
+    def release(self) -> None:
+        self.records.release()
+        self.facts.release()
+
+
+def _value(value: Any) -> Any:
+    return value
+
+
+def _failed(client: Client, error: BaseException) -> ClusterError:
+    return ClusterError(_address(client), f"{_one_line(error)}; nothing was written")
 
 
 def _address(client: Client) -> str:
@@ -316,5 +461,10 @@ def _one_line(error: BaseException) -> str:
     name = type(error).__name__
     if name == "KilledWorker":
         return "workers died running the same task again and again (KilledWorker)"
+    if isinstance(error, CancelledError):
+        return (
+            "a worker died holding batches it had summarised, which Dask cannot make again "
+            "(only their records came back); run the build again"
+        )
     text = " ".join(str(error).split()) or "no message"
     return f"{name}: {text}"

@@ -16,16 +16,17 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
 
 from kg.claims import read_claims
 from kg.graph import build_graph
+from kg.groupby import GroupBy
 from kg.lineage import add_lineage
 from kg.model import Corpus, Entry, ExtractedEntry, Link, Notice, Page, Paper, SegmentedPage
 from kg.read import read_pages
-from kg.resolve import resolve, resolve_stream
+from kg.resolve import resolve, resolve_parts, resolve_stream
 from kg.segment import load_page_cues, segment_page
 from kg.spill import Spill
 from kg.store import StoreWriter
@@ -39,6 +40,7 @@ __all__ = [
     "Extractor",
     "PageReport",
     "StoredBuild",
+    "Workers",
     "build",
     "build_stored",
     "segment_paths",
@@ -46,8 +48,18 @@ __all__ = [
 
 #: What turns entries into extracted entries with their claims read, in order: by default
 #: :func:`kg.extract.extract_entries` then :func:`kg.claims.read_claims` in this process
-#: (and its ``n_process`` pool); :func:`kg.cluster.extract_on_cluster` on a Dask cluster.
+#: (and its ``n_process`` pool).
 Extractor = Callable[[Iterable[Entry]], Iterable[ExtractedEntry]]
+
+
+class Workers(GroupBy, Protocol):
+    """Somewhere else to extract and resolve (:class:`kg.cluster.OnCluster`): it summarises
+    batches of entries for resolution (:func:`kg.resolve.summarise`), yielding each batch's
+    records and a handle on its facts, and runs resolution's group-bys over them."""
+
+    def summarise(
+        self, entries: Iterable[Entry], vocabulary: Vocabulary
+    ) -> Iterable[tuple[list, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -207,6 +219,7 @@ def build_stored(
     path: str | Path,
     *,
     extractor: Extractor | None = None,
+    workers: Workers | None = None,
     vocabulary: Vocabulary | None = None,
     n_process: int = 1,
     batch_size: int = 64,
@@ -228,6 +241,9 @@ def build_stored(
         removed if the build fails.
     extractor, vocabulary, n_process, batch_size
         As for :func:`build`.
+    workers : Workers, optional
+        Extract, and run resolution's group-bys, there (:class:`kg.cluster.OnCluster`)
+        instead of in this process; ``extractor`` is then not used.
     progress : callable, optional
         ``progress(entries_done, entries_seen)``: pages are read as extraction goes, so the
         second number grows until the last page is read.
@@ -280,11 +296,23 @@ def build_stored(
                 progress(done, seen[0])
             yield item
 
-    claimed = (extractor or _extract_here(None, n_process, batch_size))(queue)
+    def counted_batches(batches: Iterable[tuple[list, Any]]) -> Iterator[tuple[list, Any]]:
+        done = 0
+        for batch in batches:
+            done += len(batch[0])
+            if progress is not None:
+                progress(done, seen[0])
+            yield batch
+
     writer: StoreWriter | None = None
     try:
         with Spill(scratch) as records:
-            resolution = resolve_stream(counted(claimed), vocabulary, records=records)
+            if workers is None:
+                claimed = (extractor or _extract_here(None, n_process, batch_size))(queue)
+                resolution = resolve_stream(counted(claimed), vocabulary, records=records)
+            else:
+                batches = counted_batches(workers.summarise(queue, vocabulary))
+                resolution = resolve_parts(batches, vocabulary, workers, records=records)
             writer = StoreWriter(path)
             papers: list[Paper] = []
             lineage_links: list[Link] = []

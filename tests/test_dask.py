@@ -74,14 +74,15 @@ if HAVE_DASK:
     from distributed import WorkerPlugin
 
     class KillWorker(WorkerPlugin):
-        """Kills the worker process as a kg task starts on it, while ``trigger`` exists;
-        with ``once``, the first worker to remove the trigger is the only one to die."""
+        """Kills the worker process as a kg task (by default an extraction) starts on it,
+        while ``trigger`` exists; with ``once``, the first worker to remove the trigger is
+        the only one to die."""
 
-        def __init__(self, trigger: str, *, once: bool) -> None:
-            self.trigger, self.once = trigger, once
+        def __init__(self, trigger: str, *, once: bool, task: str = "_extract_task") -> None:
+            self.trigger, self.once, self.task = trigger, once, task
 
         def transition(self, key, start, finish, **kwargs) -> None:
-            if finish != "executing" or not str(key).startswith("_extract_task"):
+            if finish != "executing" or not str(key).startswith(self.task):
                 return
             try:
                 if self.once:
@@ -168,11 +169,44 @@ def test_workers_that_keep_dying_fail_the_build_in_one_line_and_leave_output_alo
         trigger.unlink()
         cluster.unregister_worker_plugin("test-kill-always")
     assert result.exit_code == 1
-    assert result.output == (
-        f"Error: Dask cluster {cluster.scheduler.address}: workers died running the same task "
-        "again and again (KilledWorker); nothing was written\n"
-    )
+    assert result.output in (
+        f"Error: Dask cluster {cluster.scheduler.address}: workers died {doing} again and again"
+        f"{why}; nothing was written\n"
+        for doing, why in [
+            ("extracting the same batch", ""),  # the batch was lost with its worker
+            ("running the same task", " (KilledWorker)"),  # Dask gave up on the task
+        ]
+    ), result.output
     assert snapshot(out) == before
+
+
+@needs_dask
+def test_a_worker_killed_in_a_group_by_gives_the_local_graph_or_a_clean_failure(
+    cluster, seeds_graph, tmp_path
+):
+    """Once every batch is summarised, its facts live only on the worker that made it: a
+    worker that dies in a group-by takes some with it. The build then fails in one line and
+    leaves output/ as it was (or, if Dask had copies, gives the local graph)."""
+    out = tmp_path / "output"
+    shutil.copytree(seeds_graph[1], out)
+    before = snapshot(out)
+    trigger = tmp_path / "kill-in-reduce"
+    trigger.touch()
+    plugin = KillWorker(str(trigger), once=True, task="_reduce_task")
+    cluster.register_plugin(plugin, name="test-kill-reduce")
+    try:
+        result = build(str(SEEDS), "--dask", cluster.scheduler.address, "-o", str(out))
+    finally:
+        cluster.unregister_worker_plugin("test-kill-reduce")
+    assert not trigger.exists()  # a worker died in a group-by
+    if result.exit_code == 0:
+        assert canonical(out / "graph.graphml") == canonical(seeds_graph[1] / "graph.graphml")
+    else:
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: Dask cluster {cluster.scheduler.address}: ")
+        assert result.output.endswith("; nothing was written\n")
+        assert result.output.count("\n") == 1
+        assert snapshot(out) == before
 
 
 @needs_dask
