@@ -109,9 +109,10 @@ def _extract_task(
     batch: list[Entry], batch_size: int, first: int, vocabulary: Vocabulary
 ) -> tuple[list, Any]:
     """Extract a batch of entries numbered from ``first``, read their claims, and summarise
-    them for resolution: ``(records, facts)``."""
+    them for resolution: ``(records, concept facts, paper facts)``."""
     plugin = get_worker().plugins[PLUGIN_NAME]
-    return summarise(plugin.extract(batch, batch_size), first, vocabulary)
+    records, (concepts, papers) = summarise(plugin.extract(batch, batch_size), first, vocabulary)
+    return records, concepts, papers
 
 
 def _reduce_task(reduce: Callable[..., Any], pieces: list[list[Any]], args: tuple) -> Any:
@@ -413,13 +414,13 @@ class _Batch:
             retries=RETRIES,
             pure=False,
         )
-        # Two futures on the one result: the records come here, the facts stay.
+        # Futures on the one result: the records come here, the facts stay.
         self.records = client.submit(operator.getitem, both, 0, pure=False)
-        self.facts = client.submit(operator.getitem, both, 1, pure=False)
+        self.facts = tuple(client.submit(operator.getitem, both, i, pure=False) for i in (1, 2))
         self.tries += 1
 
     def take(self) -> tuple[list, Any]:
-        """The batch's records, and a future on its facts."""
+        """The batch's records, and futures on its concept facts and paper facts."""
         while True:
             try:
                 records = self.records.result()
@@ -438,7 +439,8 @@ class _Batch:
 
     def release(self) -> None:
         self.records.release()
-        self.facts.release()
+        for facts in self.facts:
+            facts.release()
 
 
 def _value(value: Any) -> Any:

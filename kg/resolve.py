@@ -187,7 +187,7 @@ class _EntryNodes:
         return node
 
 
-def _split_spellings(facts: _Facts, buckets: int) -> list[dict[str, _Spelling]]:
+def _split_spellings(facts: _ConceptFacts, buckets: int) -> list[dict[str, _Spelling]]:
     pieces: list[dict[str, _Spelling]] = [{} for _ in range(buckets)]
     for node, spelling in facts.spellings.items():
         pieces[bucket_of(node, buckets)][node] = spelling
@@ -289,7 +289,7 @@ def key_of(mention: Mention, keys: dict[str, str]) -> str:
 
 
 def _split_stats(
-    facts: _Facts, buckets: int, keys: _Keys, vocabulary: Vocabulary
+    facts: _ConceptFacts, buckets: int, keys: _Keys, vocabulary: Vocabulary
 ) -> list[dict[str, _ConceptStats]]:
     pieces: list[dict[str, _ConceptStats]] = [{} for _ in range(buckets)]
     for node, stats in facts.stats.items():
@@ -477,9 +477,8 @@ class _EntryRecord:
 
 
 @dataclass
-class _Facts:
-    """What the group-bys of resolution read of one part of the corpus (a batch of entries,
-    or all of them), by entry number.
+class _ConceptFacts:
+    """What the concepts are made of, in one part of the corpus (a batch of entries, or all).
 
     Attributes
     ----------
@@ -487,6 +486,18 @@ class _Facts:
         ``{node: spellings and kinds}``, in the order the part first uses each node.
     spellings : dict
         ``{node: _Spelling}``: what the concept keys need.
+    """
+
+    stats: dict[str, _ConceptStats] = field(default_factory=dict)
+    spellings: dict[str, _Spelling] = field(default_factory=dict)
+
+
+@dataclass
+class _PaperFacts:
+    """What paper merging compares, in one part of the corpus, by entry number.
+
+    Attributes
+    ----------
     titles : list
         ``(name_key(title), entry)`` of the titled entries.
     shingle_entries, shingle_ends, shingle_data : array
@@ -500,8 +511,6 @@ class _Facts:
         ``(entry, introduced nodes, title-name nodes)`` of the entries that have some.
     """
 
-    stats: dict[str, _ConceptStats] = field(default_factory=dict)
-    spellings: dict[str, _Spelling] = field(default_factory=dict)
     titles: list[tuple[str, int]] = field(default_factory=list)
     shingle_entries: array = field(default_factory=lambda: array("q"))
     shingle_ends: array = field(default_factory=lambda: array("q"))
@@ -510,17 +519,26 @@ class _Facts:
     kept: list[tuple[int, str, bool, array]] = field(default_factory=list)
     names: list[tuple[int, list[str], list[str]]] = field(default_factory=list)
 
+
+@dataclass
+class _Facts:
+    """What the group-bys of resolution read of one part of the corpus: the concepts' facts
+    and the papers' (two, so the first can be let go once the concepts are made)."""
+
+    concepts: _ConceptFacts = field(default_factory=_ConceptFacts)
+    papers: _PaperFacts = field(default_factory=_PaperFacts)
+
     def add(self, item: ExtractedEntry, number: int, vocabulary: Vocabulary) -> _EntryRecord:
         """Note what the group-bys need of entry ``number``; return what its paper needs."""
-        entry = item.entry
-        nodes = _EntryNodes(item.mentions, number, vocabulary, self.spellings)
+        entry, papers = item.entry, self.papers
+        nodes = _EntryNodes(item.mentions, number, vocabulary, self.concepts.spellings)
         uses: dict[str, _Use] = {}
         introduced: list[str] = []
         for mention in item.mentions:
             node = nodes.node(mention)
-            record = self.stats.get(node)
+            record = self.concepts.stats.get(node)
             if record is None:
-                record = self.stats[node] = _ConceptStats()
+                record = self.concepts.stats[node] = _ConceptStats()
             record.spellings[mention.text] += 1
             # A kind read from context outweighs a kind guessed from a name's shape.
             record.kinds[mention.kind] += 0.5 if mention.origin == "shape" else 1
@@ -562,19 +580,19 @@ class _Facts:
             )
         )
         if entry.title:
-            self.titles.append((name_key(entry.title), number))
+            papers.titles.append((name_key(entry.title), number))
         text = " ".join(p.text for p in entry.paragraphs if p.role != "blurb")
         shingles = _shingles(text)
         if shingles:
-            self.shingle_entries.append(number)
-            self.shingle_data.extend(shingles)
-            self.shingle_ends.append(len(self.shingle_data))
+            papers.shingle_entries.append(number)
+            papers.shingle_data.extend(shingles)
+            papers.shingle_ends.append(len(papers.shingle_data))
         words = _terms(" ".join([entry.title, *(p.text for p in entry.paragraphs)]))
-        self.words.extend(words)
+        papers.words.extend(words)
         if not entry.title or _is_listing(entry):
-            self.kept.append((number, entry.file, bool(entry.title), words))
+            papers.kept.append((number, entry.file, bool(entry.title), words))
         if introduced or title_names:
-            self.names.append((number, introduced, title_names))
+            papers.names.append((number, introduced, title_names))
         return _EntryRecord(_slim(entry), uses, introduced, claims, title_names)
 
 
@@ -585,10 +603,10 @@ def _is_listing(entry: Entry) -> bool:
 
 def summarise(
     items: Iterable[ExtractedEntry], first: int, vocabulary: Vocabulary
-) -> tuple[list[_EntryRecord], _Facts]:
+) -> tuple[list[_EntryRecord], tuple[_ConceptFacts, _PaperFacts]]:
     """What resolution needs of a batch of entries numbered from ``first``: each entry's
-    record (its paper's evidence, kept until the paper is made) and the batch's
-    :class:`_Facts` (what the group-bys read). On a cluster a worker runs it beside
+    record (its paper's evidence, kept until the paper is made), and the batch's facts (what
+    the group-bys read): the concepts' and the papers'. On a cluster a worker runs it beside
     extraction, and only the records travel to the building process.
 
     Examples
@@ -596,14 +614,14 @@ def summarise(
     >>> from kg.model import Entry, ExtractedEntry, Mention
     >>> m = Mention("FooNet", "model", "", "shape", "We propose FooNet.", "a.txt:1", 11, 17,
     ...             introduced=True)
-    >>> records, facts = summarise([ExtractedEntry(Entry("a.txt", 1, 1), (m,))], 0,
-    ...                            Vocabulary(()))
-    >>> records[0].introduced, list(facts.stats)
-    (['n:foonet'], ['n:foonet'])
+    >>> records, (concepts, papers) = summarise([ExtractedEntry(Entry("a.txt", 1, 1), (m,))],
+    ...                                         0, Vocabulary(()))
+    >>> records[0].introduced, list(concepts.stats), papers.names
+    (['n:foonet'], ['n:foonet'], [(0, ['n:foonet'], [])])
     """
     facts = _Facts()
     records = [facts.add(item, number, vocabulary) for number, item in enumerate(items, first)]
-    return records, facts
+    return records, (facts.concepts, facts.papers)
 
 
 def _slim(entry: Entry) -> Entry:
@@ -669,7 +687,7 @@ Candidate = tuple[int, int, int, int, int]
 _BY_TITLE, _BY_SHINGLES, _BY_INTRODUCTION, _BY_TITLE_NAME = range(4)
 
 
-def _split_titles(facts: _Facts, buckets: int) -> list[list[tuple[str, int]]]:
+def _split_titles(facts: _PaperFacts, buckets: int) -> list[list[tuple[str, int]]]:
     pieces: list[list[tuple[str, int]]] = [[] for _ in range(buckets)]
     for title, number in facts.titles:
         pieces[bucket_of(title, buckets)].append((title, number))
@@ -689,7 +707,7 @@ def _reduce_titles(pieces: list[list[tuple[str, int]]]) -> list[tuple[int, int]]
     return found
 
 
-def _split_shingles(facts: _Facts, buckets: int) -> list[tuple[Any, Any, Any]]:
+def _split_shingles(facts: _PaperFacts, buckets: int) -> list[tuple[Any, Any, Any]]:
     """Each bucket's (5-gram hashes, entries, entry's 5-gram count), as numpy arrays."""
     import numpy as np
 
@@ -705,11 +723,9 @@ def _split_shingles(facts: _Facts, buckets: int) -> list[tuple[Any, Any, Any]]:
     return [(hashes[where == b], entries[where == b], sizes[where == b]) for b in range(buckets)]
 
 
-def _reduce_shingles(pieces: list[tuple[Any, Any, Any]]) -> list[tuple[int, int, int, list]]:
-    """For each 5-gram that more than one entry has, and each of those entries after the
-    first: ``(entry, its 5-gram count, 5-gram, [(earlier entry, its count), ...])``, the
-    earlier entries being the first :data:`MAX_SHINGLE_POSTINGS` that have it (a 5-gram in
-    many abstracts is boilerplate)."""
+def _reduce_shingles(pieces: list[tuple[Any, Any, Any]]) -> list[tuple[int, list, list]]:
+    """``(5-gram, entries, their 5-gram counts)`` for each 5-gram more than one entry has,
+    entries in order."""
     import numpy as np
 
     if not pieces:
@@ -722,48 +738,60 @@ def _reduce_shingles(pieces: list[tuple[Any, Any, Any]]) -> list[tuple[int, int,
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     ends = np.r_[starts[1:], len(hashes)]
     shared = ends - starts > 1
-    found: list[tuple[int, int, int, list]] = []
-    for low, high in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
-        shingle = int(hashes[low])
-        members = list(zip(entries[low:high].tolist(), sizes[low:high].tolist(), strict=True))
-        for position in range(1, len(members)):
-            number, size = members[position]
-            found.append((number, size, shingle, members[: min(position, MAX_SHINGLE_POSTINGS)]))
-    return found
+    return [
+        (int(hashes[low]), entries[low:high].tolist(), sizes[low:high].tolist())
+        for low, high in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True)
+    ]
 
 
-def _split_by_entry(found: list[tuple[int, int, int, list]], buckets: int) -> list[list]:
-    pieces: list[list] = [[] for _ in range(buckets)]
+def _split_by_entry(
+    found: list[tuple[int, list, list]], buckets: int
+) -> list[tuple[int, int, list[tuple[int, list, list]]]]:
+    """Each 5-gram to the buckets of the entries that have it after the first."""
+    pieces: list[tuple[int, int, list]] = [(b, buckets, []) for b in range(buckets)]
     for item in found:
-        pieces[item[0] % buckets].append(item)
+        for b in {number % buckets for number in item[1][1:]}:
+            pieces[b][2].append(item)
     return pieces
 
 
-def _reduce_copies(pieces: list[list[tuple[int, int, int, list]]]) -> list[Candidate]:
-    """Each entry's near copies among the entries before it: the three that share most of
-    its sampled 5-grams, if they share at least :data:`MIN_SHARED_SHINGLES` of the smaller
-    sample."""
-    by_entry: dict[int, list[tuple[int, int, list]]] = defaultdict(list)
-    for piece in pieces:
-        for number, size, shingle, earlier in piece:
-            by_entry[number].append((shingle, size, earlier))
+def _reduce_copies(pieces: list[tuple[int, int, list[tuple[int, list, list]]]]) -> list[Candidate]:
+    """Each entry's near copies among the entries before it: of the first
+    :data:`MAX_SHINGLE_POSTINGS` entries to have each of its 5-grams (a 5-gram in many
+    abstracts is boilerplate), the three that share most of its sampled 5-grams, if they share
+    at least :data:`MIN_SHARED_SHINGLES` of the smaller sample."""
+    groups: list[list[int]] = []
+    size_of: dict[int, int] = {}  # each entry's 5-gram count
+    # (entry, 5-gram, place of the entry among those that have it, group)
+    memberships: list[tuple[int, int, int, int]] = []
+    for bucket, buckets, items in pieces:
+        for shingle, entries, sizes in items:
+            group = len(groups)
+            groups.append(entries)
+            size_of.update(zip(entries, sizes, strict=True))
+            memberships += [
+                (number, shingle, place, group)
+                for place, number in enumerate(entries)
+                if place and number % buckets == bucket
+            ]
+    memberships.sort()
     found: list[Candidate] = []
-    for number, shared in by_entry.items():
-        shared.sort(key=lambda item: item[0])  # in the order of the entry's own 5-grams
-        counts: Counter[int] = Counter()
-        other_size: dict[int, int] = {}
-        for _, _, earlier in shared:
-            for other, size in earlier:
-                counts[other] += 1
-                other_size[other] = size
-        own = shared[0][1]
+    for number, rows in itertools.groupby(memberships, key=lambda row: row[0]):
+        # Counted in the order of the entry's own 5-grams, then of the earlier entries: ties
+        # among the most shared go to the first counted.
+        counts = Counter(
+            itertools.chain.from_iterable(
+                groups[group][: min(place, MAX_SHINGLE_POSTINGS)] for _, _, place, group in rows
+            )
+        )
+        own = size_of[number]
         for rank, (other, common) in enumerate(counts.most_common(3)):
-            if common / (min(own, other_size[other]) or 1) >= MIN_SHARED_SHINGLES:
+            if common / (min(own, size_of[other]) or 1) >= MIN_SHARED_SHINGLES:
                 found.append((number, _BY_SHINGLES, rank, 0, other))
     return found
 
 
-def _split_names(facts: _Facts, buckets: int, keys: _Keys) -> list[list]:
+def _split_names(facts: _PaperFacts, buckets: int, keys: _Keys) -> list[list]:
     """Each bucket's ``(concept key, entry, step, position)``: the keys an entry introduces,
     and those its title names, in the entry's order."""
     pieces: list[list] = [[] for _ in range(buckets)]
@@ -815,7 +843,7 @@ def _reduce_names(name_pieces: list[list], concept_pieces: list[dict], keys: _Ke
     return found
 
 
-def _split_words(facts: _Facts, buckets: int) -> list[tuple[Any, set[int]]]:
+def _split_words(facts: _PaperFacts, buckets: int) -> list[tuple[Any, set[int]]]:
     """Each bucket's words with the number of the part's entries that have them, and the
     words of the entries word matching compares."""
     import numpy as np
@@ -843,7 +871,7 @@ def _reduce_words(pieces: list[tuple[Any, set[int]]]) -> dict[int, int]:
 
 def _split_first(part: Any, buckets: int, total: int) -> list[Any]:
     """All of a part into the first bucket (a reduction that needs everything in one place)."""
-    if isinstance(part, _Facts):
+    if isinstance(part, _PaperFacts):
         part = part.kept
     return [part] + [type(part)() for _ in range(buckets - 1)]
 
@@ -1104,10 +1132,10 @@ def resolve_stream(
     """
     facts = _Facts()
 
-    def batches() -> Iterator[tuple[list[_EntryRecord], _Facts]]:
+    def batches() -> Iterator[tuple[list[_EntryRecord], tuple[_ConceptFacts, _PaperFacts]]]:
         # One part for the whole corpus: in this process, parts would only be overhead.
         for number, item in enumerate(extracted):
-            yield [facts.add(item, number, vocabulary)], facts
+            yield [facts.add(item, number, vocabulary)], (facts.concepts, facts.papers)
 
     return resolve_parts(batches(), vocabulary, InProcess(), records=records)
 
@@ -1122,21 +1150,24 @@ def resolve_parts(
     """:func:`resolve_stream` over entries already summarised (:func:`summarise`), with the
     group-bys run by ``engine``.
 
-    ``batches`` yields each batch's records, in entry order, and a handle on its facts (the
-    facts themselves, or a Dask future on the worker that made them); a handle seen again is
-    the same part. This process keeps the records in ``records``, and per entry only what the
-    guards of paper merging check (:class:`_Listings`); it holds the concepts, and the keys of
-    the names that merged; what the concepts and the papers are made of stays in the parts.
+    ``batches`` yields each batch's records, in entry order, and handles on its concept facts
+    and its paper facts (:class:`_Facts`' two halves, or Dask futures on the worker that made
+    them); handles seen again are the same part. This process keeps the records in
+    ``records``, and per entry only what the guards of paper merging check
+    (:class:`_Listings`); it holds the concepts, and the keys of the names that merged; what
+    the concepts and the papers are made of stays in the parts.
     """
     store: RecordStore = [] if records is None else records
     listings = _Listings()
-    parts: list[Any] = []
-    for batch, facts in batches:
+    parts: list[Any] = []  # each part's concept facts
+    paper_parts: list[Any] = []  # and its paper facts
+    for batch, (concept_facts, paper_facts) in batches:
         for record in batch:
             store.append(record)
             listings.add(record.entry)
-        if not parts or parts[-1] is not facts:
-            parts.append(facts)
+        if not parts or parts[-1] is not concept_facts:
+            parts.append(concept_facts)
+            paper_parts.append(paper_facts)
     shared_vocabulary = engine.share(vocabulary)
     owned: list[tuple[str, str]] = []
     defined: list[tuple[tuple[int, int], str, str, bool]] = []
@@ -1153,8 +1184,9 @@ def resolve_parts(
     concepts: dict[str, Concept] = {}
     for bucket in engine.gather(labelled):
         concepts.update(bucket)
-    papers = _same_papers(parts, listings, shared_keys, labelled, engine)
-    del listings, parts, made, labelled
+    del parts, made  # the concepts are made: their facts can go
+    papers = _same_papers(paper_parts, listings, shared_keys, labelled, engine)
+    del listings, paper_parts, labelled
     return Resolution(
         concepts=tuple(sorted(concepts.values(), key=lambda c: c.key)),
         papers=_papers(papers, store, keys, concepts),
