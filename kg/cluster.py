@@ -35,7 +35,7 @@ from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 import kg
 from kg.errors import ClusterError
 from kg.model import Entry, ExtractedEntry
-from kg.resolve import summarise
+from kg.resolve import merge_facts, summarise
 from kg.vocab import Vocabulary
 
 __all__ = [
@@ -49,6 +49,10 @@ __all__ = [
 
 #: Entries per task: big enough that a task's overhead (a few ms) is small beside its work.
 BATCH_SIZE = 128
+#: Batches whose facts are merged into one part for resolution's group-bys (about 2,000
+#: entries): each group-by makes a few tasks per part, and Dask spends about a millisecond a
+#: task.
+MERGED_BATCHES = 16
 #: Times a task that raised is tried again before the build fails.
 RETRIES = 2
 #: Tasks in flight per worker thread: enough to keep every worker busy while the client
@@ -299,6 +303,7 @@ class OnCluster:
             raise ClusterError(_address(client), _one_line(error)) from None
         window = self.threads * IN_FLIGHT_PER_THREAD
         pending: deque[_Batch] = deque()
+        taken: list[tuple[list, Any]] = []
         first = 0
         try:
             stream = iter(entries)
@@ -306,9 +311,14 @@ class OnCluster:
                 pending.append(_Batch(batch, first, self.batch_size, shared, client))
                 first += len(batch)
                 if len(pending) >= window:
-                    yield pending.popleft().take()
+                    taken.append(pending.popleft().take())
+                if len(taken) == MERGED_BATCHES:
+                    yield from self._merged(taken)
             while pending:
-                yield pending.popleft().take()
+                taken.append(pending.popleft().take())
+                if len(taken) == MERGED_BATCHES:
+                    yield from self._merged(taken)
+            yield from self._merged(taken)
         except ClusterError:
             raise
         except Exception as error:
@@ -318,6 +328,20 @@ class OnCluster:
                 batch.release()
             with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(PLUGIN_NAME)
+
+    def _merged(self, taken: list[tuple[list, Any]]) -> Iterator[tuple[list, Any]]:
+        """The batches taken, each with futures on their facts merged into one part
+        (:func:`kg.resolve.merge_facts`): a group-by makes a few tasks per part."""
+        if not taken:
+            return
+        client = self.client
+        merged = client.submit(merge_facts, [facts for _, facts in taken], pure=False)
+        halves = tuple(client.submit(operator.getitem, merged, i, pure=False) for i in (0, 1))
+        for records, facts in taken:
+            for half in facts:
+                half.release()
+            yield records, halves
+        taken.clear()
 
     def group(
         self,

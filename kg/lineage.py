@@ -20,6 +20,7 @@ from dataclasses import replace
 import networkx as nx
 
 from kg.claims import load_lineage_words
+from kg.groupby import GroupBy, InProcess, bucket_of
 from kg.model import Concept, Corpus, Link
 from kg.vocab import name_key
 
@@ -107,7 +108,12 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
     return child.startswith(parent) and bool(rest) and _VERSION_SUFFIX.fullmatch(rest) is not None
 
 
-def add_lineage(corpus: Corpus, *, names: Callable[[str, str], bool] | None = None) -> Corpus:
+def add_lineage(
+    corpus: Corpus,
+    *,
+    names: Callable[[str, str], bool] | None = None,
+    engine: GroupBy | None = None,
+) -> Corpus:
     """Make the corpus's lineage a DAG and add inferred and paper-level links.
 
     Parameters
@@ -119,6 +125,9 @@ def add_lineage(corpus: Corpus, *, names: Callable[[str, str], bool] | None = No
         ``names(paper, concept)``: does the paper introduce or mention the concept? By
         default read from the corpus's links; a build that keeps its ``mentions`` links out
         of memory passes a look-up instead (:meth:`kg.store.StoreWriter.names`).
+    engine : GroupBy, optional
+        Where the DAG pass runs, one connected component at a time (:func:`_acyclic`): in
+        this process by default, on Dask workers with :class:`kg.cluster.OnCluster`.
 
     Returns
     -------
@@ -163,38 +172,28 @@ def add_lineage(corpus: Corpus, *, names: Callable[[str, str], bool] | None = No
         sources = {link_.source.rsplit(":", 1)[0] for link_ in links}
         return (any(link_.inferred for link_ in links), -len(sources), -len(links), best, pair)
 
-    dag = nx.DiGraph()
-    kept: list[Link] = []
-
-    def try_add(link: Link) -> bool:
-        child, parent = link.child, link.parent
-        if dag.has_edge(child, parent) or child == parent:
-            return False
-        if child in years and parent in years and years[parent] > years[child]:
-            return False
-        if _closes_cycle(dag, child, parent):
-            return False
-        dag.add_edge(child, parent)
-        kept.append(link)
-        return True
-
+    tried = []
     for pair in sorted(support, key=strength):
         links = support[pair]
         best = min(
             links, key=lambda link_: (_LINK_STRENGTH.get(link_.kind_of_link, 9), link_.source)
         )
         stated = tuple(dict.fromkeys(link_.source for link_ in links))
-        try_add(replace(best, stated_at=stated if len(stated) > 1 else ()))
+        tried.append(replace(best, stated_at=stated if len(stated) > 1 else ()))
 
     introduced_by: dict[str, list[Link]] = defaultdict(list)
     for link in other:
         if link.relation == "introduces":
             introduced_by[link.parent].append(link)
     paper_names = names if names is not None else _names_in(other)
-    for link in _named_after(concepts, introduced_by):
-        # The name implies the link when the entry names the parent too (docs/annotation.md).
-        if any(paper_names(i.child, link.parent) for i in introduced_by[link.child]):
-            try_add(link)
+    # The name implies the link when the entry names the parent too (docs/annotation.md);
+    # it is tried after every claim.
+    tried += [
+        link
+        for link in _named_after(concepts, introduced_by)
+        if any(paper_names(i.child, link.parent) for i in introduced_by[link.child])
+    ]
+    kept = _acyclic(tried, years, engine or InProcess())
 
     # Papers build on the papers that introduced what they, or their concepts, build on.
     paper_links: dict[tuple[str, str], Link] = {}
@@ -227,6 +226,56 @@ def add_lineage(corpus: Corpus, *, names: Callable[[str, str], bool] | None = No
         paper_dag.add_edge(child, parent)
         paper_kept.append(link)
     return replace(corpus, links=tuple(other + kept + paper_kept))
+
+
+def _acyclic(tried: list[Link], years: dict[str, int], engine: GroupBy) -> list[Link]:
+    """The links of ``tried`` that, taken in order, neither close a cycle nor make a parent
+    newer than its child (``years``).
+
+    Whether a link closes a cycle depends only on the links before it in its own connected
+    component, so the pass runs per component (a group-by on the component, each run in
+    the links' order) and the answers are put back in order.
+
+    Examples
+    --------
+    >>> ab, ba, cd = (Link(c, p, "builds_on", "", "f:1") for c, p in ("ab", "ba", "cd"))
+    >>> [(link.child, link.parent) for link in _acyclic([ab, ba, cd], {}, InProcess(2))]
+    [('a', 'b'), ('c', 'd')]
+    """
+    components = nx.utils.UnionFind()
+    for link in tried:
+        components.union(link.child, link.parent)
+    items = [
+        (rank, components[link.child], link, years.get(link.child), years.get(link.parent))
+        for rank, link in enumerate(tried)
+    ]
+    answers = engine.group([[engine.share(items)]], [_split_components], _reduce_components)
+    return [link for _, link in sorted(a for answer in engine.gather(answers) for a in answer)]
+
+
+def _split_components(items: list[tuple], buckets: int) -> list[list[tuple]]:
+    pieces: list[list[tuple]] = [[] for _ in range(buckets)]
+    for item in items:
+        pieces[bucket_of(item[1], buckets)].append(item)
+    return pieces
+
+
+def _reduce_components(pieces: list[list[tuple]]) -> list[tuple[int, Link]]:
+    """The DAG pass over one bucket of components: ``(rank, link)`` of the links kept."""
+    dag = nx.DiGraph()  # components do not touch, so one graph holds them all
+    kept = []
+    for piece in pieces:
+        for rank, _, link, child_year, parent_year in piece:
+            child, parent = link.child, link.parent
+            if dag.has_edge(child, parent) or child == parent:
+                continue
+            if child_year is not None and parent_year is not None and parent_year > child_year:
+                continue
+            if _closes_cycle(dag, child, parent):
+                continue
+            dag.add_edge(child, parent)
+            kept.append((rank, link))
+    return kept
 
 
 def _names_in(links: list[Link]) -> Callable[[str, str], bool]:

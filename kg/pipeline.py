@@ -323,7 +323,9 @@ def build_stored(
                 lineage_links += [link for link in links if link.relation != "mentions"]
                 papers.append(Paper(paper.key, "", "", (), "", paper.year_min, paper.year_max))
         corpus = add_lineage(
-            Corpus(tuple(papers), resolution.concepts, tuple(lineage_links)), names=writer.names
+            Corpus(tuple(papers), resolution.concepts, tuple(lineage_links)),
+            names=writer.names,
+            engine=workers,
         )
         del papers, lineage_links
         writer.add_concepts(resolution.concepts)

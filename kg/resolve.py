@@ -26,7 +26,7 @@ import re
 import zlib
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +41,7 @@ __all__ = [
     "Resolution",
     "concept_keys",
     "key_of",
+    "merge_facts",
     "paper_label",
     "resolve",
     "resolve_parts",
@@ -203,16 +204,7 @@ def _reduce_spellings(
     merged: dict[str, _Spelling] = {}
     for piece in pieces:
         for node, part in piece.items():
-            spelling = merged.get(node)
-            if spelling is None:
-                spelling = merged[node] = _Spelling()
-            spelling.registered |= part.registered
-            spelling.owners |= part.owners
-            spelling.longs |= part.longs
-            if part.defined_at is not None and (
-                spelling.defined_at is None or part.defined_at < spelling.defined_at
-            ):
-                spelling.defined_at = part.defined_at
+            _merge_spelling(merged, node, part)
     owned = [(next(iter(s.owners)), node) for node, s in merged.items() if len(s.owners) == 1]
     defined = [
         (s.defined_at, node, next(iter(s.longs)), s.registered)
@@ -220,6 +212,19 @@ def _reduce_spellings(
         if len(s.longs) == 1 and s.defined_at is not None
     ]
     return owned, defined
+
+
+def _merge_spelling(merged: dict[str, _Spelling], node: str, part: _Spelling) -> None:
+    spelling = merged.get(node)
+    if spelling is None:
+        spelling = merged[node] = _Spelling()
+    spelling.registered |= part.registered
+    spelling.owners |= part.owners
+    spelling.longs |= part.longs
+    if part.defined_at is not None and (
+        spelling.defined_at is None or part.defined_at < spelling.defined_at
+    ):
+        spelling.defined_at = part.defined_at
 
 
 def _group_keys(
@@ -624,6 +629,42 @@ def summarise(
     return records, (facts.concepts, facts.papers)
 
 
+def merge_facts(
+    parts: Sequence[tuple[_ConceptFacts, _PaperFacts]],
+) -> tuple[_ConceptFacts, _PaperFacts]:
+    """Consecutive parts' facts as one part's (fewer, bigger parts make fewer group-by
+    tasks); the group-bys give the same answers either way.
+
+    Examples
+    --------
+    >>> from kg.model import Entry, ExtractedEntry
+    >>> items = [ExtractedEntry(Entry("a.txt", n, n, title=f"T{n}"), ()) for n in (1, 2)]
+    >>> _, one = summarise(items[:1], 0, Vocabulary(()))
+    >>> _, two = summarise(items[1:], 1, Vocabulary(()))
+    >>> merge_facts([one, two])[1].titles
+    [('t1', 0), ('t2', 1)]
+    """
+    concepts, papers = _ConceptFacts(), _PaperFacts()
+    for part_concepts, part_papers in parts:
+        for node, part in part_concepts.stats.items():
+            record = concepts.stats.get(node)
+            if record is None:
+                record = concepts.stats[node] = _ConceptStats()
+            record.spellings.update(part.spellings)
+            record.kinds.update(part.kinds)
+        for node, spelling in part_concepts.spellings.items():
+            _merge_spelling(concepts.spellings, node, spelling)
+        offset = len(papers.shingle_data)
+        papers.titles += part_papers.titles
+        papers.shingle_entries.extend(part_papers.shingle_entries)
+        papers.shingle_ends.extend(end + offset for end in part_papers.shingle_ends)
+        papers.shingle_data.extend(part_papers.shingle_data)
+        papers.words.extend(part_papers.words)
+        papers.kept += part_papers.kept
+        papers.names += part_papers.names
+    return concepts, papers
+
+
 def _slim(entry: Entry) -> Entry:
     """The entry without the text resolution no longer needs (its blurb and abstract stay)."""
     blurb = [p for p in entry.paragraphs if p.role == "blurb"][:1]
@@ -708,86 +749,94 @@ def _reduce_titles(pieces: list[list[tuple[str, int]]]) -> list[tuple[int, int]]
 
 
 def _split_shingles(facts: _PaperFacts, buckets: int) -> list[tuple[Any, Any, Any]]:
-    """Each bucket's (5-gram hashes, entries, entry's 5-gram count), as numpy arrays."""
+    """Each bucket's 5-grams, as ``(5-gram << 32 | entry)`` numbers, with the part's entries
+    and their 5-gram counts (numpy arrays)."""
     import numpy as np
 
-    if not facts.shingle_entries:
-        empty = np.zeros(0, dtype=np.int64)
-        return [(empty.astype(np.uint32), empty, empty) for _ in range(buckets)]
-    ends = np.frombuffer(facts.shingle_ends, dtype=np.int64)
-    counts = np.diff(ends, prepend=0)
+    if not facts.shingle_entries:  # numpy reads no empty buffer
+        nothing = np.zeros(0, dtype=np.int64)
+        return [(nothing.astype(np.uint64), nothing, nothing) for _ in range(buckets)]
+    entries = np.frombuffer(facts.shingle_entries, dtype=np.int64)
+    sizes = np.diff(np.frombuffer(facts.shingle_ends, dtype=np.int64), prepend=0)
     hashes = np.frombuffer(facts.shingle_data, dtype=np.uint32)
-    entries = np.repeat(np.frombuffer(facts.shingle_entries, dtype=np.int64), counts)
-    sizes = np.repeat(counts, counts)
+    keys = (hashes.astype(np.uint64) << np.uint64(32)) | np.repeat(entries, sizes).astype(np.uint64)
     where = hashes % buckets
-    return [(hashes[where == b], entries[where == b], sizes[where == b]) for b in range(buckets)]
+    return [(keys[where == b], entries, sizes) for b in range(buckets)]
 
 
-def _reduce_shingles(pieces: list[tuple[Any, Any, Any]]) -> list[tuple[int, list, list]]:
-    """``(5-gram, entries, their 5-gram counts)`` for each 5-gram more than one entry has,
-    entries in order."""
+def _reduce_shingles(pieces: list[tuple[Any, Any, Any]]) -> list[tuple[int, list, Any]]:
+    """``(5-gram, [(entry, its 5-gram count), ...] of the first MAX_SHINGLE_POSTINGS entries
+    to have it, all the entries that have it)`` for each 5-gram more than one entry has: a
+    5-gram in many abstracts is boilerplate, so later entries are compared with the first few
+    only."""
     import numpy as np
 
     if not pieces:
         return []
-    hashes = np.concatenate([p[0] for p in pieces])
-    entries = np.concatenate([p[1] for p in pieces])
-    sizes = np.concatenate([p[2] for p in pieces])
-    order = np.lexsort((entries, hashes))
-    hashes, entries, sizes = hashes[order], entries[order], sizes[order]
+    keys = np.sort(np.concatenate([p[0] for p in pieces]))
+    entry_ids = np.concatenate([p[1] for p in pieces])  # in order: parts are
+    entry_sizes = np.concatenate([p[2] for p in pieces])
+    hashes = keys >> np.uint64(32)
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    ends = np.r_[starts[1:], len(hashes)]
+    ends = np.r_[starts[1:], len(keys)]
     shared = ends - starts > 1
-    return [
-        (int(hashes[low]), entries[low:high].tolist(), sizes[low:high].tolist())
-        for low, high in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True)
-    ]
+    entries = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    found = []
+    for low, high in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+        head = entries[low : min(high, low + MAX_SHINGLE_POSTINGS)]
+        sizes = entry_sizes[np.searchsorted(entry_ids, head)]
+        found.append(
+            (
+                int(hashes[low]),
+                list(zip(head.tolist(), sizes.tolist(), strict=True)),
+                entries[low:high],
+            )
+        )
+    return found
 
 
-def _split_by_entry(
-    found: list[tuple[int, list, list]], buckets: int
-) -> list[tuple[int, int, list[tuple[int, list, list]]]]:
-    """Each 5-gram to the buckets of the entries that have it after the first."""
-    pieces: list[tuple[int, int, list]] = [(b, buckets, []) for b in range(buckets)]
-    for item in found:
-        for b in {number % buckets for number in item[1][1:]}:
-            pieces[b][2].append(item)
+def _split_heads(found: list[tuple[int, list, Any]], buckets: int) -> list[list]:
+    """Each shared 5-gram's first entries, to the buckets of the entries that have it."""
+    pieces: list[list] = [[] for _ in range(buckets)]
+    for shingle, head, members in found:
+        targets = range(1) if buckets == 1 else set((members % buckets).tolist())
+        for b in targets:
+            pieces[b].append((shingle, head))
     return pieces
 
 
-def _reduce_copies(pieces: list[tuple[int, int, list[tuple[int, list, list]]]]) -> list[Candidate]:
-    """Each entry's near copies among the entries before it: of the first
-    :data:`MAX_SHINGLE_POSTINGS` entries to have each of its 5-grams (a 5-gram in many
-    abstracts is boilerplate), the three that share most of its sampled 5-grams, if they share
-    at least :data:`MIN_SHARED_SHINGLES` of the smaller sample."""
-    groups: list[list[int]] = []
-    size_of: dict[int, int] = {}  # each entry's 5-gram count
-    # (entry, 5-gram, place of the entry among those that have it, group)
-    memberships: list[tuple[int, int, int, int]] = []
-    for bucket, buckets, items in pieces:
-        for shingle, entries, sizes in items:
-            group = len(groups)
-            groups.append(entries)
-            size_of.update(zip(entries, sizes, strict=True))
-            memberships += [
-                (number, shingle, place, group)
-                for place, number in enumerate(entries)
-                if place and number % buckets == bucket
-            ]
-    memberships.sort()
+def _split_own(facts: _PaperFacts, buckets: int) -> list[list[tuple[int, array]]]:
+    """Each bucket's entries with their sampled 5-grams."""
+    pieces: list[list[tuple[int, array]]] = [[] for _ in range(buckets)]
+    low = 0
+    for number, high in zip(facts.shingle_entries, facts.shingle_ends, strict=True):
+        pieces[number % buckets].append((number, facts.shingle_data[low:high]))
+        low = high
+    return pieces
+
+
+def _reduce_copies(head_pieces: list[list], own_pieces: list[list]) -> list[Candidate]:
+    """Each entry's near copies among the entries before it: of the first entries to have
+    each of its 5-grams, the three that share most of its sampled 5-grams, if they share at
+    least :data:`MIN_SHARED_SHINGLES` of the smaller sample."""
+    heads: dict[int, list[int]] = {}
+    size_of: dict[int, int] = {}
+    for piece in head_pieces:
+        for shingle, head in piece:
+            heads[shingle] = [number for number, _ in head]
+            size_of.update(head)
     found: list[Candidate] = []
-    for number, rows in itertools.groupby(memberships, key=lambda row: row[0]):
-        # Counted in the order of the entry's own 5-grams, then of the earlier entries: ties
-        # among the most shared go to the first counted.
-        counts = Counter(
-            itertools.chain.from_iterable(
-                groups[group][: min(place, MAX_SHINGLE_POSTINGS)] for _, _, place, group in rows
+    nothing: list[int] = []
+    for piece in own_pieces:
+        for number, own in piece:
+            # Counted in the order of the entry's own 5-grams, then of the earlier entries:
+            # ties among the most shared go to the first counted.
+            counts = Counter(
+                other for s in own for other in heads.get(s, nothing) if other < number
             )
-        )
-        own = size_of[number]
-        for rank, (other, common) in enumerate(counts.most_common(3)):
-            if common / (min(own, size_of[other]) or 1) >= MIN_SHARED_SHINGLES:
-                found.append((number, _BY_SHINGLES, rank, 0, other))
+            for rank, (other, common) in enumerate(counts.most_common(3)):
+                if common / (min(len(own), size_of[other]) or 1) >= MIN_SHARED_SHINGLES:
+                    found.append((number, _BY_SHINGLES, rank, 0, other))
     return found
 
 
@@ -1010,7 +1059,7 @@ def _same_papers(
     group = engine.group
     titles = group([parts], [_split_titles], _reduce_titles)
     shingles = group([parts], [_split_shingles], _reduce_shingles)
-    copies = group([shingles], [_split_by_entry], _reduce_copies)
+    copies = group([shingles, parts], [_split_heads, _split_own], _reduce_copies)
     names = group([parts, concepts], [_split_names, _split_concepts], _reduce_names, (keys,))
     title_of: dict[int, int] = {}
     candidates: list[Candidate] = []

@@ -137,7 +137,7 @@ def test_resolution_does_not_depend_on_how_the_corpus_is_cut(nlp):
     from kg.extract import extract_entries
     from kg.groupby import InProcess
     from kg.pipeline import segment_paths
-    from kg.resolve import resolve, resolve_parts, summarise
+    from kg.resolve import merge_facts, resolve, resolve_parts, summarise
     from kg.vocab import load_vocabulary
 
     pages, _ = segment_paths([SEEDS])
@@ -149,10 +149,16 @@ def test_resolution_does_not_depend_on_how_the_corpus_is_cut(nlp):
         summarise(extracted[first : first + 37], first, vocabulary)
         for first in range(0, len(extracted), 37)
     ]
-    cut = resolve_parts(batches, vocabulary, InProcess(buckets=5))
-    made = list(cut.papers)
-    assert cut.concepts == whole.concepts
-    assert tuple(paper for paper, _ in made) == whole.papers
-    assert tuple(link for _, links in made for link in links) == whole.links
+    # ... and with every three parts' facts merged into one, as a cluster does.
+    merged = [
+        merge_facts([facts for _, facts in batches[i : i + 3]]) for i in range(0, len(batches), 3)
+    ]
+    fewer = [(records, merged[i // 3]) for i, (records, _) in enumerate(batches)]
+    for parts in (batches, fewer):
+        cut = resolve_parts(parts, vocabulary, InProcess(buckets=5))
+        made = list(cut.papers)
+        assert cut.concepts == whole.concepts
+        assert tuple(paper for paper, _ in made) == whole.papers
+        assert tuple(link for _, links in made for link in links) == whole.links
     # The seeds list papers on several pages: merging had something to do.
     assert sum(len(paper.sources) > 1 for paper in whole.papers) >= 20
