@@ -12,6 +12,7 @@ introduces nothing named builds on) stay as they are.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -245,12 +246,14 @@ def _acyclic(tried: list[Link], years: dict[str, int], engine: GroupBy) -> list[
     components = nx.utils.UnionFind()
     for link in tried:
         components.union(link.child, link.parent)
+    # What the pass needs of each link, and no more (it may travel to a worker).
     items = [
-        (rank, components[link.child], link, years.get(link.child), years.get(link.parent))
-        for rank, link in enumerate(tried)
+        (rank, components[child], child, parent, years.get(child), years.get(parent))
+        for rank, (child, parent) in enumerate((link.child, link.parent) for link in tried)
     ]
     answers = engine.group([[engine.share(items)]], [_split_components], _reduce_components)
-    return [link for _, link in sorted(a for answer in engine.gather(answers) for a in answer)]
+    del items
+    return [tried[rank] for rank in sorted(itertools.chain.from_iterable(engine.gather(answers)))]
 
 
 def _split_components(items: list[tuple], buckets: int) -> list[list[tuple]]:
@@ -260,13 +263,12 @@ def _split_components(items: list[tuple], buckets: int) -> list[list[tuple]]:
     return pieces
 
 
-def _reduce_components(pieces: list[list[tuple]]) -> list[tuple[int, Link]]:
-    """The DAG pass over one bucket of components: ``(rank, link)`` of the links kept."""
+def _reduce_components(pieces: list[list[tuple]]) -> list[int]:
+    """The DAG pass over one bucket of components: the ranks of the links kept."""
     dag = nx.DiGraph()  # components do not touch, so one graph holds them all
     kept = []
     for piece in pieces:
-        for rank, _, link, child_year, parent_year in piece:
-            child, parent = link.child, link.parent
+        for rank, _, child, parent, child_year, parent_year in piece:
             if dag.has_edge(child, parent) or child == parent:
                 continue
             if child_year is not None and parent_year is not None and parent_year > child_year:
@@ -274,7 +276,7 @@ def _reduce_components(pieces: list[list[tuple]]) -> list[tuple[int, Link]]:
             if _closes_cycle(dag, child, parent):
                 continue
             dag.add_edge(child, parent)
-            kept.append((rank, link))
+            kept.append(rank)
     return kept
 
 

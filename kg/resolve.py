@@ -14,6 +14,16 @@ introduce the same named concept (spelled as a name, with a capital or a digit: 
 modeling"), or one has no title and its words clearly best match a
 listing's on another page (:func:`_text_matches`); never when they are on the same page or
 their years do not overlap. It does not clean lineage up (see :func:`kg.lineage.add_lineage`).
+
+How it runs: each batch of entries is summarised on its own (:func:`summarise`): a record
+per entry, kept until its paper is made, and the batch's facts. Everything that needs the
+whole corpus is a group-by over those facts (:mod:`kg.groupby`): concept keys by spelling,
+each concept's spellings and kinds by its key, distinct labels by label, and the candidates
+for paper merging by blocking key (a title, a shared 5-gram, an introduced name, a rare
+word). Only the union of entries into papers is one pass, over the candidates, in entry
+order. The group-bys run in this process (:func:`resolve_stream`) or as Dask tasks on the
+workers that summarised the batches (:func:`resolve_parts`, :class:`kg.cluster.OnCluster`),
+and give the same answer either way.
 """
 
 from __future__ import annotations
@@ -728,6 +738,13 @@ Candidate = tuple[int, int, int, int, int]
 _BY_TITLE, _BY_SHINGLES, _BY_INTRODUCTION, _BY_TITLE_NAME = range(4)
 
 
+def _packed(found: list[Candidate]) -> Any:
+    """Candidates as rows of a numpy array: a few bytes each, not a tuple each."""
+    import numpy as np
+
+    return np.array(found, dtype=np.int64).reshape(-1, 5)
+
+
 def _split_titles(facts: _PaperFacts, buckets: int) -> list[list[tuple[str, int]]]:
     pieces: list[list[tuple[str, int]]] = [[] for _ in range(buckets)]
     for title, number in facts.titles:
@@ -815,7 +832,7 @@ def _split_own(facts: _PaperFacts, buckets: int) -> list[list[tuple[int, array]]
     return pieces
 
 
-def _reduce_copies(head_pieces: list[list], own_pieces: list[list]) -> list[Candidate]:
+def _reduce_copies(head_pieces: list[list], own_pieces: list[list]) -> Any:
     """Each entry's near copies among the entries before it: of the first entries to have
     each of its 5-grams, the three that share most of its sampled 5-grams, if they share at
     least :data:`MIN_SHARED_SHINGLES` of the smaller sample."""
@@ -837,7 +854,7 @@ def _reduce_copies(head_pieces: list[list], own_pieces: list[list]) -> list[Cand
             for rank, (other, common) in enumerate(counts.most_common(3)):
                 if common / (min(len(own), size_of[other]) or 1) >= MIN_SHARED_SHINGLES:
                     found.append((number, _BY_SHINGLES, rank, 0, other))
-    return found
+    return _packed(found)
 
 
 def _split_names(facts: _PaperFacts, buckets: int, keys: _Keys) -> list[list]:
@@ -862,7 +879,7 @@ def _split_concepts(concepts: dict[str, Concept], buckets: int, keys: _Keys) -> 
     return pieces
 
 
-def _reduce_names(name_pieces: list[list], concept_pieces: list[dict], keys: _Keys) -> list:
+def _reduce_names(name_pieces: list[list], concept_pieces: list[dict], keys: _Keys) -> Any:
     """Entries that are one paper because they introduce the same named artifact, or one's
     title names what the other introduces, if few entries introduce it (a name many entries
     "introduce" is a generic term, not a paper's own)."""
@@ -889,7 +906,7 @@ def _reduce_names(name_pieces: list[list], concept_pieces: list[dict], keys: _Ke
                 earlier = list(introduced_by)
                 titled_by.append(number)
             found += [(number, step, position, order, o) for order, o in enumerate(earlier)]
-    return found
+    return _packed(found)
 
 
 def _split_words(facts: _PaperFacts, buckets: int) -> list[tuple[Any, set[int]]]:
@@ -1061,16 +1078,22 @@ def _same_papers(
     shingles = group([parts], [_split_shingles], _reduce_shingles)
     copies = group([shingles, parts], [_split_heads, _split_own], _reduce_copies)
     names = group([parts, concepts], [_split_names, _split_concepts], _reduce_names, (keys,))
+    import numpy as np
+
     title_of: dict[int, int] = {}
-    candidates: list[Candidate] = []
-    for found in engine.gather(titles):
-        title_of.update(found)
-        candidates += [(number, _BY_TITLE, 0, 0, first) for number, first in found]
-    for found in engine.gather(copies) + engine.gather(names):
-        candidates += found
-    candidates.sort()
-    tries = [(number, other) for number, _, _, _, other in candidates]
-    del candidates
+    found = []
+    for pairs in engine.gather(titles):
+        title_of.update(pairs)
+        found.append(_packed([(number, _BY_TITLE, 0, 0, first) for number, first in pairs]))
+    found += engine.gather(copies) + engine.gather(names)
+    candidates = np.concatenate(found)
+    del found
+    order = np.lexsort(candidates.T[::-1])  # by entry, then step, rank, order, other
+    numbers, others = (
+        array("q", candidates[order, 0].tobytes()),
+        array("q", candidates[order, 4].tobytes()),
+    )
+    del candidates, order
     untitled = sum(1 for flags in listings.flags if not flags & _TITLED)
     if 0 < untitled < len(listings):
         # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
@@ -1079,14 +1102,10 @@ def _same_papers(
         matched = group(
             [parts, words], [_split_first, _split_first], _reduce_text_matches, (total,)
         )
-        tries += [(max(a, b), min(a, b)) for found in engine.gather(matched) for a, b in found]
-    return _merge_papers(listings, tries, title_of)
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
+        for a, b in itertools.chain.from_iterable(engine.gather(matched)):
+            numbers.append(max(a, b))
+            others.append(min(a, b))
+    return _merge_papers(listings, zip(numbers, others, strict=True), title_of)
 
 
 def resolve(extracted: Iterable[ExtractedEntry], vocabulary: Vocabulary) -> Corpus:
