@@ -6,7 +6,8 @@ file, what segmentation found and left out; it writes nothing (see :mod:`kg.expo
 :func:`build_stored` runs the same stages for corpora bigger than memory: pages are read one at
 a time, resolution keeps its per-entry records on disk (:class:`kg.spill.Spill`) and the graph
 goes straight into a database file (:class:`kg.store.StoreWriter`) instead of a networkx graph;
-it returns the same reports. Neither prints anything: the caller reports.
+given :class:`Workers` (a Dask cluster), extraction and the group-bys of resolution and
+lineage run there. It returns the same reports. Neither prints anything: the caller reports.
 """
 
 from __future__ import annotations
@@ -227,7 +228,8 @@ def build_stored(
     scratch: str | Path | None = None,
 ) -> StoredBuild:
     """Build the knowledge graph from the pages under ``paths`` into the database ``path``
-    (:mod:`kg.store`), holding per entry only what paper merging compares.
+    (:mod:`kg.store`), holding per entry only a few numbers (what paper merging's guards
+    check) besides the concepts and lineage's input.
 
     The database is the one :func:`build` then :func:`kg.store.write_db` make of the same
     pages (a test compares them); :class:`kg.store.StoredGraph` and

@@ -1,9 +1,9 @@
 """A list kept on disk: what a build holds per entry when the corpus is bigger than memory.
 
 :class:`Spill` is an append-only sequence of picklable records in a SQLite file, read back in
-order or by position. :func:`kg.resolve.resolve_stream` keeps its per-entry records in one
-(``kg build --dask``), so the building process holds per entry only what paper merging
-compares. The file is the build's own scratch space: it is written and read by the same
+order or by position. :func:`kg.resolve.resolve_parts` keeps its per-entry records in one
+(``kg build --dask``), so the building process holds per entry only the few numbers paper
+merging's guards check. The file is the build's own scratch space: it is written and read by the same
 process and deleted when the spill is closed.
 """
 
