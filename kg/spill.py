@@ -3,8 +3,8 @@
 :class:`Spill` is an append-only sequence of picklable records in a SQLite file, read back in
 order or by position. :func:`kg.resolve.resolve_parts` keeps its per-entry records in one
 (``kg build --dask``), so the building process holds per entry only the few numbers paper
-merging's guards check. The file is the build's own scratch space: it is written and read by the same
-process and deleted when the spill is closed.
+merging's guards check. The file is the build's own scratch space: it is written and read by
+the same process and deleted when the spill is closed.
 """
 
 from __future__ import annotations
