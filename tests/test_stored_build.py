@@ -162,3 +162,126 @@ def test_resolution_does_not_depend_on_how_the_corpus_is_cut(nlp):
         assert tuple(link for _, links in made for link in links) == whole.links
     # The seeds list papers on several pages: merging had something to do.
     assert sum(len(paper.sources) > 1 for paper in whole.papers) >= 20
+
+
+def test_copies_found_by_group_by_are_those_of_one_pass_over_the_entries():
+    """Near copies are found per 5-gram and per entry in buckets; the answer must be what
+    one pass in entry order finds: the first MAX_SHINGLE_POSTINGS entries of each 5-gram
+    indexed, each entry's three most shared earlier entries, ties to the first counted.
+    Random entries over few 5-grams, so that caps and ties happen."""
+    import random
+    from array import array
+    from collections import Counter
+
+    from kg.groupby import InProcess
+    from kg.resolve import (
+        MAX_SHINGLE_POSTINGS,
+        MIN_SHARED_SHINGLES,
+        _PaperFacts,
+        _reduce_copies,
+        _reduce_shingles,
+        _split_heads,
+        _split_own,
+        _split_shingles,
+    )
+
+    rng = random.Random(5)
+    own = [sorted(rng.sample(range(1, 60), rng.randint(0, 12))) for _ in range(300)]
+
+    every = Counter(s for shingles in own for s in shingles)
+    index: dict[int, list[int]] = {s: [] for s, n in every.items() if n > 1}
+    expected = []
+    for number, shingles in enumerate(own):
+        counts = Counter(other for s in shingles for other in index.get(s, []))
+        for other, common in counts.most_common(3):
+            if common / (min(len(shingles), len(own[other])) or 1) >= MIN_SHARED_SHINGLES:
+                expected.append((number, other))
+        for s in shingles:
+            if s in index and len(index[s]) < MAX_SHINGLE_POSTINGS:
+                index[s].append(number)
+    assert len(expected) > 50 and max(len(p) for p in index.values()) == MAX_SHINGLE_POSTINGS
+
+    parts = []
+    for first in range(0, 300, 70):
+        part = _PaperFacts()
+        for number in range(first, min(first + 70, 300)):
+            if own[number]:
+                part.shingle_entries.append(number)
+                part.shingle_data.extend(array("I", own[number]))
+                part.shingle_ends.append(len(part.shingle_data))
+        parts.append(part)
+    for engine in (InProcess(), InProcess(buckets=4)):
+        shared = engine.group([parts], [_split_shingles], _reduce_shingles)
+        copies = engine.group([shared, parts], [_split_heads, _split_own], _reduce_copies)
+        rows = sorted(tuple(row) for found in copies for row in found.tolist())
+        assert [(row[0], row[4]) for row in rows] == expected
+
+
+def test_name_candidates_by_group_by_are_those_of_one_pass_over_the_entries():
+    """Entries that introduce the same named artifact, or whose title names what another
+    introduces, are proposed in buckets; the answer must be what one pass finds: only names
+    of a kind that identifies a paper, spelled as names, introduced by at most MAX_LISTINGS
+    entries."""
+    import random
+    from collections import Counter
+
+    from kg.groupby import InProcess
+    from kg.model import Concept
+    from kg.resolve import (
+        MAX_LISTINGS,
+        _Keys,
+        _PaperFacts,
+        _reduce_names,
+        _split_concepts,
+        _split_names,
+    )
+
+    rng = random.Random(9)
+    concepts = {
+        f"c{i}": Concept(
+            f"c{i}",
+            f"Net{i}" if i % 5 else "net " + "abcdefgh"[i % 8],
+            "task" if i % 7 == 0 else "model",
+        )
+        for i in range(40)
+    }
+    # Most entries introduce nothing, so that most names have few introducers.
+    intro = {n: rng.sample(sorted(concepts), rng.choice([0] * 5 + [1, 1, 2])) for n in range(200)}
+    titles = {n: rng.sample(sorted(concepts), rng.choice([0, 0, 1, 2])) for n in range(200)}
+
+    def identifying(keys: list[str]) -> list[str]:
+        return [k for k in dict.fromkeys(keys) if concepts[k].kind == "model"]
+
+    named = {k for k, c in concepts.items() if c.label[0].isupper()}
+    introducers = Counter(k for keys in intro.values() for k in set(identifying(keys)))
+    by_intro: dict[str, list[int]] = {}
+    by_title: dict[str, list[int]] = {}
+    expected = []
+    for number in range(200):
+        for key in identifying(intro[number]):
+            if introducers[key] > MAX_LISTINGS or key not in named:
+                continue
+            expected += [(number, o) for o in by_intro.get(key, []) + by_title.get(key, [])]
+            by_intro.setdefault(key, []).append(number)
+        for key in identifying(titles[number]):
+            if introducers[key] > MAX_LISTINGS or not introducers[key] or key not in named:
+                continue
+            expected += [(number, o) for o in by_intro.get(key, [])]
+            by_title.setdefault(key, []).append(number)
+    assert len({pair for pair in expected if pair[0] != pair[1]}) > 20
+
+    parts = []
+    for first in range(0, 200, 45):
+        part = _PaperFacts()
+        for number in range(first, min(first + 45, 200)):
+            nodes = [f"n:{k}" for k in intro[number]], [f"n:{k}" for k in titles[number]]
+            if any(nodes):
+                part.names.append((number, *nodes))
+        parts.append(part)
+    keys = _Keys()  # every node its own concept: "n:c3" is c3
+    for engine in (InProcess(), InProcess(buckets=3)):
+        found = engine.group(
+            [parts, [concepts]], [_split_names, _split_concepts], _reduce_names, (keys,)
+        )
+        rows = sorted(tuple(row) for rows in found for row in rows.tolist())
+        assert [(row[0], row[4]) for row in rows] == expected
