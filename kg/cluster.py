@@ -286,9 +286,11 @@ class OnCluster:
 
         Yields
         ------
-        (list, Future)
-            Each batch's records, in the order of ``entries``, and a future on its facts,
-            which stay on the worker.
+        (list, (Future, Future))
+            Each batch's records, in the order of ``entries``, and futures on its facts
+            (concepts', papers'), which stay on the workers, merged with those of the
+            batches beside it (:data:`MERGED_BATCHES`): batches with the same futures are
+            one part.
 
         Raises
         ------
@@ -298,9 +300,9 @@ class OnCluster:
         client = self.client
         try:
             client.register_plugin(self.plugin, name=PLUGIN_NAME)
-            shared = self.share(vocabulary)
         except Exception as error:
             raise ClusterError(_address(client), _one_line(error)) from None
+        shared = self.share(vocabulary)
         window = self.threads * IN_FLIGHT_PER_THREAD
         pending: deque[_Batch] = deque()
         taken: list[tuple[list, Any]] = []
