@@ -1,4 +1,4 @@
-"""Group-bys for resolution: in this process, or spread over a Dask cluster.
+"""Group-bys for resolution and lineage: in this process, or spread over a Dask cluster.
 
 Resolution (:mod:`kg.resolve`) reduces what every entry says about a concept, a title, a word
 5-gram, a name, into one answer per key. Each such reduction is written as two plain
@@ -14,7 +14,10 @@ Because a key's data meets in one bucket, in corpus order, the answer does not d
 the corpus was cut or how many buckets there are: :class:`InProcess` runs it with one bucket,
 :class:`kg.cluster.OnCluster` with one per worker thread, and both give the same graph (a
 test compares them). With several inputs (a join), ``splits`` has one function per input
-and ``reduce`` gets one list of pieces per input.
+and ``reduce`` gets one list of pieces per input. ``args`` (shared values, such as the
+concept keys) go to every split and to the reduce, whether or not each one reads them.
+Lineage's DAG pass (:mod:`kg.lineage`) uses the same machinery, one connected component of
+claims per key.
 """
 
 from __future__ import annotations
