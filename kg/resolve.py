@@ -321,24 +321,24 @@ def _reduce_stats(
     by_node: dict[str, _ConceptStats] = {}
     for piece in pieces:
         for node, part in piece.items():
-            record = by_node.get(node)
-            if record is None:
-                record = by_node[node] = _ConceptStats()
-            record.spellings.update(part.spellings)
-            record.kinds.update(part.kinds)
+            _merge_stats(by_node, node, part)
     stats: dict[str, _ConceptStats] = {}
     for node, record in by_node.items():
-        merged = stats.get(keys[node])
-        if merged is None:
-            stats[keys[node]] = record
-        else:
-            merged.spellings.update(record.spellings)
-            merged.kinds.update(record.kinds)
+        _merge_stats(stats, keys[node], record)
     terms = {term.id: term for term in vocabulary.terms}
     for key, record in stats.items():
         if key in terms:
             record.vocab_kind, record.vocab_label = terms[key].kind, terms[key].label
     return [(_make_concept(key, record), record) for key, record in stats.items()]
+
+
+def _merge_stats(merged: dict[str, _ConceptStats], key: str, part: _ConceptStats) -> None:
+    """Add ``part``'s spellings and kinds to ``merged[key]`` (made if new), in their order."""
+    record = merged.get(key)
+    if record is None:
+        record = merged[key] = _ConceptStats()
+    record.spellings.update(part.spellings)
+    record.kinds.update(part.kinds)
 
 
 def _split_labels(
@@ -657,11 +657,7 @@ def merge_facts(
     concepts, papers = _ConceptFacts(), _PaperFacts()
     for part_concepts, part_papers in parts:
         for node, part in part_concepts.stats.items():
-            record = concepts.stats.get(node)
-            if record is None:
-                record = concepts.stats[node] = _ConceptStats()
-            record.spellings.update(part.spellings)
-            record.kinds.update(part.kinds)
+            _merge_stats(concepts.stats, node, part)
         for node, spelling in part_concepts.spellings.items():
             _merge_spelling(concepts.spellings, node, spelling)
         offset = len(papers.shingle_data)
@@ -682,9 +678,8 @@ def _slim(entry: Entry) -> Entry:
     return replace(entry, paragraphs=tuple(blurb + first))
 
 
-#: Bits of :attr:`_Listings.flags`: the entry has a title; it is a listing (a title, maybe
-#: a line about it, and no abstract of its own).
-_TITLED, _LISTING = 1, 2
+#: Bit of :attr:`_Listings.flags`: the entry has a title.
+_TITLED = 1
 
 
 @dataclass
@@ -714,8 +709,7 @@ class _Listings:
         if entry.year_min is not None:
             high = entry.year_max if entry.year_max is not None else entry.year_min
             self.years[number] = (entry.year_min, high)
-        listing = _is_listing(entry)
-        self.flags.append((_TITLED if entry.title else 0) | (_LISTING if listing else 0))
+        self.flags.append(_TITLED if entry.title else 0)
 
     def titled(self, number: int) -> bool:
         return bool(self.flags[number] & _TITLED)
@@ -935,11 +929,14 @@ def _reduce_words(pieces: list[tuple[Any, set[int]]]) -> dict[int, int]:
     return dict(frequency)
 
 
-def _split_first(part: Any, buckets: int, total: int) -> list[Any]:
+def _split_first(part: dict[int, int], buckets: int, total: int) -> list[dict[int, int]]:
     """All of a part into the first bucket (a reduction that needs everything in one place)."""
-    if isinstance(part, _PaperFacts):
-        part = part.kept
-    return [part] + [type(part)() for _ in range(buckets - 1)]
+    return [part] + [{} for _ in range(buckets - 1)]
+
+
+def _split_kept(facts: _PaperFacts, buckets: int, total: int) -> list[list]:
+    """The part's entries that word matching compares, all into the first bucket."""
+    return [facts.kept] + [[] for _ in range(buckets - 1)]
 
 
 def _reduce_text_matches(
@@ -1073,13 +1070,13 @@ def _same_papers(
     """Which entries are one paper (see the module docstring): candidates found by blocking
     keys in group-bys (the same title, shared 5-grams, the same introduced name; then the
     words of entries without titles), tried in entry order by :func:`_merge_papers`."""
+    import numpy as np
+
     group = engine.group
     titles = group([parts], [_split_titles], _reduce_titles)
     shingles = group([parts], [_split_shingles], _reduce_shingles)
     copies = group([shingles, parts], [_split_heads, _split_own], _reduce_copies)
     names = group([parts, concepts], [_split_names, _split_concepts], _reduce_names, (keys,))
-    import numpy as np
-
     title_of: dict[int, int] = {}
     found = []
     for pairs in engine.gather(titles):
@@ -1099,9 +1096,7 @@ def _same_papers(
         # The weakest evidence last: the words of an untitled entry and a listing elsewhere.
         words = group([parts], [_split_words], _reduce_words)
         total = len(listings)
-        matched = group(
-            [parts, words], [_split_first, _split_first], _reduce_text_matches, (total,)
-        )
+        matched = group([parts, words], [_split_kept, _split_first], _reduce_text_matches, (total,))
         for a, b in itertools.chain.from_iterable(engine.gather(matched)):
             numbers.append(max(a, b))
             others.append(min(a, b))
