@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from draw_lineage_sample import pwc_rows  # noqa: E402
 
 #: (seed, how many) per round of drawing; a round was added when more labels were wanted.
-ROUNDS = ((21, 200), (22, 200))
+ROUNDS = ((21, 200), (22, 200), (23, 400))
 BATCH = 50
 DATA = ROOT / "tests" / "data" / "lineage"
 

@@ -47,8 +47,13 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list false links and misses")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args()
-    sample = quality.read_jsonl(quality.DATA / "train_sample.jsonl")
     gold = quality.gold_predictions(quality.read_jsonl(quality.DATA / "train_gold.jsonl"))
+    # Abstracts drawn but not labelled yet are not scored.
+    sample = [
+        row
+        for row in quality.read_jsonl(quality.DATA / "train_sample.jsonl")
+        if row["id"] in gold
+    ]
     fold_of = {row["id"]: row["batch"] % FOLDS for row in sample}
     tune = training.examples(quality.PWC, "tune")
     train = training.examples(quality.PWC, "train")

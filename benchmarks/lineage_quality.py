@@ -361,8 +361,10 @@ def main() -> None:
     rows = read_jsonl(DATA / "sample.jsonl")
     gold = gold_predictions(read_jsonl(DATA / "gold.jsonl"))
     if (DATA / "train_gold.jsonl").exists() and not args.no_train:
-        rows += read_jsonl(DATA / "train_sample.jsonl")
-        gold.update(gold_predictions(read_jsonl(DATA / "train_gold.jsonl")))
+        train_gold = gold_predictions(read_jsonl(DATA / "train_gold.jsonl"))
+        # Abstracts drawn but not labelled yet are not scored.
+        rows += [r for r in read_jsonl(DATA / "train_sample.jsonl") if r["id"] in train_gold]
+        gold.update(train_gold)
     judged_path = DATA / "judged_edges.jsonl"
     judged_rows = read_jsonl(judged_path) if judged_path.exists() else []
     judged_files = {str(j["source"]).rpartition(":")[0] for j in judged_rows}
