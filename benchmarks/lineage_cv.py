@@ -1,10 +1,11 @@
 """Cross-validate the lineage scorer on whole graphs: what the build draws on abstracts the
 scorer was not fitted on.
 
-The training abstracts (``tests/data/lineage/train_sample.jsonl``, 400, labelled by one
-annotator each) are split into :data:`FOLDS` folds by their annotation batch. For each fold,
-the scorer is fitted on the tuning half and the other folds, the pwc-dev pages are built as a
-user builds them, and ``builds_on`` / ``introduces`` are scored on the held-out fold as
+The training abstracts (``tests/data/lineage/train_sample.jsonl``, 800, labelled by one
+annotator each; abstracts drawn but not labelled yet are left out) are split into
+:data:`FOLDS` folds by their annotation batch. For each fold, the scorer is fitted on the
+tuning half and the other folds, the pwc-dev pages are built as a user builds them, and
+``builds_on`` / ``introduces`` are scored on the held-out fold as
 ``benchmarks/lineage_quality.py`` scores them. The folds' counts are summed. The test half is
 never read.
 
@@ -50,9 +51,7 @@ def main() -> None:
     gold = quality.gold_predictions(quality.read_jsonl(quality.DATA / "train_gold.jsonl"))
     # Abstracts drawn but not labelled yet are not scored.
     sample = [
-        row
-        for row in quality.read_jsonl(quality.DATA / "train_sample.jsonl")
-        if row["id"] in gold
+        row for row in quality.read_jsonl(quality.DATA / "train_sample.jsonl") if row["id"] in gold
     ]
     fold_of = {row["id"]: row["batch"] % FOLDS for row in sample}
     tune = training.examples(quality.PWC, "tune")

@@ -1,7 +1,7 @@
 """Fit the lineage scorer (``kg/data/lineage_model.json``) on the tuning side of the answer key.
 
 For every entry of the sets named by ``--fit`` (default: the tuning half of
-``tests/data/lineage/sample.jsonl`` and the 400 training abstracts of
+``tests/data/lineage/sample.jsonl`` and the 800 training abstracts of
 ``train_sample.jsonl``), each name the entry's own work might build on becomes one example,
 with the features :func:`kg.claims.pair_features` gives it; it is positive when the labels
 have a link from the entry's own work (``PAPER`` or a name the entry introduces) to that

@@ -4,7 +4,7 @@ Takes the features :func:`kg.claims.pair_features` gives a (focal artifact, pare
 and says whether to keep the pair: a logistic model, ``P(keep) = 1 / (1 + exp(-(b + sum of
 the weights of the pair's features)))``, kept when it reaches the model's threshold (a
 lower one for a pair a rule found too). The weights were fitted on the tuning half of the
-answer key and 400 more labelled abstracts (``tests/data/lineage/``) by
+answer key and 800 more labelled abstracts (``tests/data/lineage/``) by
 ``benchmarks/train_lineage_model.py`` and ship as ``kg/data/lineage_model.json``; without
 that file the rules alone decide. It reads no text itself and changes nothing it is given.
 """
