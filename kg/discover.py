@@ -15,7 +15,11 @@ labelled with a kind (``MODEL``, ``METHOD`` ...):
     words shaped like names: mixed case (RoBERTa, vLLM), letters with digits (GPT-4,
     BTLM-3B-8K), a capitalised word with a version ("Kandinsky 5.0");
 ``kg_context``
-    names whose kind the words around them give ("the X benchmark", "X, a dataset of");
+    names whose kind the words around them give ("the X benchmark", "X, a dataset of"),
+    and capitalised phrases after a word of use ("based on Dynamic Time Warping");
+``kg_eponym``
+    techniques named after a person, their head noun part of the name ("a Markov chain",
+    "the Bonferroni correction"): someone's earlier work, never what an entry introduces;
 ``kg_term``
     task names built from a modality and a task head ("text-to-music generation").
 
@@ -55,7 +59,17 @@ GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED = "kg_acronym", "kg_long", "kg_named"
 GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM = "kg_shape", "kg_context", "kg_cue", "kg_term"
 #: Where :class:`kg.extract.TextKeepingTokenizer` keeps the text in ``doc.user_data``.
 TEXT_KEY = "kg_text"
-GROUPS = (GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED, GROUP_SHAPE, GROUP_CONTEXT, GROUP_CUE, GROUP_TERM)
+GROUP_EPONYM = "kg_eponym"
+GROUPS = (
+    GROUP_ACRONYM,
+    GROUP_LONG,
+    GROUP_NAMED,
+    GROUP_SHAPE,
+    GROUP_CONTEXT,
+    GROUP_EPONYM,
+    GROUP_CUE,
+    GROUP_TERM,
+)
 
 #: Names whose checks are remembered; the cache is emptied when it grows past this.
 NAME_CACHE_SIZE = 100_000
@@ -94,6 +108,15 @@ _VERSION_AFTER = re.compile(rf"\s({_VERSION})\b(?![\w%.,/-]*\d){_NOT_MEASURE}")
 _WORDS_BEFORE = re.compile(r"(?<![\w-])(?:([A-Za-z]+)\s)?([\w-]+)[\s-]$")
 _X_TO_Y = re.compile(r"[a-z0-9]+-to-[a-z0-9]+", re.IGNORECASE)
 _SENTENCE_GAP = re.compile(r"[.!?]\s+$")
+# One or two proper names ("Markov", "Gauss-Hermite", "Fisher's", "Monte Carlo") before a
+# lower-case word; and the lower-case words that may follow.
+_EPONYM = re.compile(r"(?<![\w-])([A-Z][a-z]+(?:[-–][A-Z][a-z]+)?(?:'s)?)(?= [a-z])")
+_LOWER_RUN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+# Where a capital says nothing: after a sentence's end, a colon, or another capitalised word.
+_AFTER_CAPITAL_OR_GAP = re.compile(r"(?:[.!?:;()\[\-–—]|\b[A-Z][\w-]*)\s*$")
+_ADJECTIVE_SHAPED = re.compile(r"[A-Z][a-z]+(?:ian|ic|al|ed|ive|ous|ar|ent|ant)")
+#: Lower-case words of an eponym's name, its head included ("Fisher exact test": 2).
+MAX_EPONYM_WORDS = 3
 # A lower-case name the cue introduces: one word before its appositive ("softpick, a
 # ..."), or two to four before an appositive or a relative ("topological attention, which").
 _LOWER_NAME = re.compile(
@@ -300,6 +323,9 @@ class DiscoveryLists:
     task_head: re.Pattern[str]
     task_modalities: frozenset[str]
     use_cue: re.Pattern[str]
+    eponym_heads: frozenset[str]
+    eponym_breaks: frozenset[str]
+    generic_eponym_heads: frozenset[str]
 
 
 @functools.cache
@@ -342,6 +368,9 @@ def load_discovery_lists() -> DiscoveryLists:
             rf"\b(?:{'|'.join(sorted(map(re.escape, data['use_cues']), key=len, reverse=True))})"
             r"\s+(?:the\s+|a\s+|an\s+)?"
         ),
+        eponym_heads=frozenset(data["eponym_heads"]),
+        eponym_breaks=frozenset(data["eponym_breaks"]),
+        generic_eponym_heads=frozenset(data["generic_eponym_heads"]),
     )
 
 
@@ -388,6 +417,7 @@ class Discover:
         self._introductions(doc, text, found)
         self._context(doc, text, found)
         self._used_names(doc, text, found)
+        self._eponyms(doc, text, found)
         # Task heads are few and modalities many: find a head, then look at the word before.
         for head in self.lists.task_head.finditer(_lowered(text)):
             before = _WORDS_BEFORE.search(text, max(0, head.start() - 40), head.start())
@@ -665,6 +695,42 @@ class Discover:
                 end = cue.end() + len(phrase)
                 kind = self._kind_from_ending(phrase) or "method"
                 _add(doc, found[GROUP_CONTEXT], cue.end(), end, kind.upper())
+
+    def _eponyms(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
+        """Techniques named after a person or by a proper adjective, their head noun part of
+        the name: "a Markov chain", "the Bonferroni correction", "Gauss-Hermite quadrature",
+        "Fisher's exact test". Not at a sentence's start nor after another capitalised word,
+        where capitals say nothing; not where the vocabulary knows a name already ("Gaussian
+        process regression"); and not an adjective before a generic head ("Bayesian model")."""
+        if _title_case(text):
+            return
+        known = [(s.start_char, s.end_char) for s in doc.spans.get("kg_vocab", [])]
+        lists = self.lists
+        for match in _EPONYM.finditer(text):
+            start, proper = match.start(), match.group(1)
+            if start == 0 or _AFTER_CAPITAL_OR_GAP.search(text, max(0, start - 40), start):
+                continue
+            if proper in lists.not_names or self.vocabulary.is_stopword(proper.removesuffix("'s")):
+                continue
+            end, words = match.end(1), []
+            for word in _LOWER_RUN.finditer(text, end):
+                if word.start() != end + 1 or word.group(0) in lists.eponym_breaks:
+                    break
+                words.append(word.group(0))
+                end = word.end()
+                if len(words) > MAX_EPONYM_WORDS:
+                    break
+            # The head ends the noun phrase: "the Pubmed citation network datasets" are data.
+            if not words or len(words) > MAX_EPONYM_WORDS or words[-1] not in lists.eponym_heads:
+                continue
+            head = words[-1]
+            if any(a < end and start < b for a, b in known):
+                continue
+            bare = len(words) == 1 and _ADJECTIVE_SHAPED.fullmatch(proper)
+            if bare and head in lists.generic_eponym_heads:
+                continue  # "Bayesian model", "Semantic analysis": a kind of thing, no name
+            kind = "model" if re.search(r"network|machine", head) else "method"
+            _add(doc, found[GROUP_EPONYM], start, end, kind.upper())
 
     def _context(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
         for match in _CAPITALISED_RUN.finditer(text):

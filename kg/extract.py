@@ -40,6 +40,7 @@ from kg.discover import (
     GROUP_ACRONYM,
     GROUP_CONTEXT,
     GROUP_CUE,
+    GROUP_EPONYM,
     GROUP_LONG,
     GROUP_NAMED,
     GROUP_SHAPE,
@@ -64,7 +65,15 @@ _GENERIC_HEADS = frozenset(
     "technique method approach framework model architecture strategy algorithm objective "
     "scheme pipeline recipe system procedure paradigm mechanism loss variant".split()
 )
-DISCOVERED = (GROUP_ACRONYM, GROUP_LONG, GROUP_NAMED, GROUP_SHAPE, GROUP_CONTEXT, GROUP_TERM)
+DISCOVERED = (
+    GROUP_ACRONYM,
+    GROUP_LONG,
+    GROUP_NAMED,
+    GROUP_SHAPE,
+    GROUP_CONTEXT,
+    GROUP_EPONYM,
+    GROUP_TERM,
+)
 _LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|/)\s*$")
 _MARKUP_WRAPPED = re.compile(r"\\(?:textit|textbf|emph|texttt|textsc|mathrm|text)\{([^{}]*)\}")
 _MARKUP_OTHER = re.compile(r"\$|\\(?:num|,|;|!)|~")
@@ -306,6 +315,7 @@ def build_pipeline(*, vocabulary_path: str = "", use_vocabulary: bool = True) ->
 _ORIGINS = (
     (GROUP_TERM, "context"),
     (GROUP_CONTEXT, "context"),
+    (GROUP_EPONYM, "eponym"),
     (GROUP_SHAPE, "shape"),
     (GROUP_NAMED, "introduced"),
     (GROUP_LONG, "acronym"),
@@ -372,19 +382,26 @@ def mentions_in_doc(
             or USED_AS.match(text, span.end_char) is not None
             or (span.text.islower() and _plural_kind_after(text, span.end_char))
         )
-        introduced = not modifier and (
-            any(n.start < span.end and span.start < n.end for n in named)
-            or any(
-                end <= span.start_char
-                and not (span.id_ and _spelled_lower(span.text))
-                and _only_skippable(text[end : span.start_char])
-                and not _describes_new_thing(text[end : span.start_char], following, bool(span.id_))
-                for end in cue_ends
+        extent = (span.start, span.end)
+        # A technique named after a person ("Markov chain") is someone's earlier work.
+        introduced = (
+            not modifier
+            and origins.get(extent) != "eponym"
+            and (
+                any(n.start < span.end and span.start < n.end for n in named)
+                or any(
+                    end <= span.start_char
+                    and not (span.id_ and _spelled_lower(span.text))
+                    and _only_skippable(text[end : span.start_char])
+                    and not _describes_new_thing(
+                        text[end : span.start_char], following, bool(span.id_)
+                    )
+                    for end in cue_ends
+                )
             )
         )
         after = following.text.rstrip(".,;:") if following is not None else ""
         size = after if SIZE.match(after) else ""
-        extent = (span.start, span.end)
         # Tokens may keep a final full stop ("FrobLM-7B."); the name does not.
         name = span.text.rstrip(".,;:")
         end_char = span.start_char + len(name)

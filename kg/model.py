@@ -206,8 +206,8 @@ class Mention:
     key : str
         The vocabulary id when the name is known, else ``""`` (resolution picks a key).
     origin : str
-        How it was found: ``"vocab"``, ``"acronym"``, ``"introduced"``, ``"shape"`` or
-        ``"context"``.
+        How it was found: ``"vocab"``, ``"acronym"``, ``"introduced"``, ``"shape"``,
+        ``"context"`` or ``"eponym"`` (named after a person: "Markov chain").
     sentence : str
         The sentence it was found in (the evidence).
     source : str

@@ -292,3 +292,49 @@ def test_a_name_after_a_word_of_use_ends_before_and_or_for(nlp):
     assert "DenseNet for Hyperspectral Image Classification" not in found
     assert "GoogLeNet and PeleeNet" not in found
     assert "Dynamic Time Warping and Beam Search" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("We then applied a Bonferroni correction to all comparisons.", "Bonferroni correction"),
+        ("The states of the walker form a Markov chain on the graph.", "Markov chain"),
+        (
+            "An approximation based on the Gauss-Hermite quadrature is proposed.",
+            "Gauss-Hermite quadrature",
+        ),
+        (
+            "Significance was assessed with the Fisher exact test for each pair.",
+            "Fisher exact test",
+        ),
+        (
+            "The layout is computed with a regularized Kamada-Kawai algorithm.",
+            "Kamada-Kawai algorithm",
+        ),
+        ("The trace is estimated with Hutchinson's estimator.", "Hutchinson's estimator"),
+    ],
+)
+def test_techniques_named_after_a_person_keep_their_head_noun(nlp, text, name):
+    found = {m.text: m.kind for m in mentions(nlp, text)}
+    assert found.get(name) == "method", found
+
+
+def test_a_technique_named_after_a_person_is_never_the_entrys_own(nlp):
+    found = {m.text: m.introduced for m in mentions(nlp, "We propose a Kamada-Kawai algorithm.")}
+    assert found == {"Kamada-Kawai algorithm": False}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Markov chains are everywhere. Bayesian model averaging helps.",  # sentence start
+        "We compare a Bayesian model with a frequentist one.",  # adjective + generic head
+        "We use the Cora, Citeseer and Pubmed citation network datasets.",  # head not last
+        "The Llama 2 13B -- Chat model is a baseline.",  # after a dash: part of a name
+        "It was trained on English text with a Dutch tokenizer model.",  # languages
+    ],
+)
+def test_capitals_before_a_head_noun_that_name_no_technique(nlp, text):
+    found = {m.text for m in mentions(nlp, text)}
+    assert not {"Markov chains", "Bayesian model", "Pubmed citation network", "Chat model"} & found
+    assert not any(name.startswith(("English", "Dutch")) for name in found), found
