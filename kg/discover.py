@@ -157,7 +157,7 @@ _INTRO_VERB = (
 _INTRO_CUE = re.compile(
     rf"(?:(?:^|(?<=[.;:!?])\s+)|\b(?:we|paper|report|work|authors|study|it)\s+"
     rf"(?:(?:will|can|shall|also|further|then|first|firstly|additionally|finally|here|now"
-    rf"|newly|have|has|had)\s+){{0,2}}(?:[a-z]+\s+and\s+)?){_INTRO_VERB}\s+"
+    rf"|newly)\s+){{0,2}}(?:[a-z]+\s+and\s+)?){_INTRO_VERB}\s+"
 )
 # Any introduction or naming word at all; the full cue patterns run only where one occurs.
 # Introductions whose subject stands further back: "we are motivated to develop X", "we
@@ -636,16 +636,8 @@ class Discover:
         if not re.search(r"\b(?:a|an)\s", text[cue_end:offset], re.IGNORECASE):
             return False
         if self.vocabulary.lookup(name) is None:
-            # "a FooNet architecture", "a new InstanceMotSeg dataset comprising ..." name it;
-            # "a ReID multi-modal data augmentation method" puts a name before a whole
-            # description, which it only qualifies.
-            kind_noun = self.lists.noun_after.match(text, offset + len(name))
-            if (
-                kind_noun
-                and kind_noun.group(1).islower()
-                and not description_follows(text, kind_noun.end(), not_words=_NOT_NOUNS)
-            ):
-                return False  # not "a DG benchmark dataset covering ...": that describes
+            # "a FooNet architecture" names it; "a ReID multi-modal data augmentation method"
+            # puts a name before a whole description, which it only qualifies.
             return description_follows(text, offset + len(name), not_words=_NOT_NOUNS)
         following = re.match(r"\s+([a-z][a-z-]*)", text[offset + len(name) :])
         return bool(following) and following.group(1) not in _NOT_NOUNS
