@@ -45,6 +45,7 @@ from kg.discover import (
     GROUP_NAMED,
     GROUP_SHAPE,
     GROUP_TERM,
+    GROUPS,
     KIND_NOUN_AFTER_ACRONYM,
     SIZE,
     SKIPPABLE_WORDS,
@@ -65,15 +66,8 @@ _GENERIC_HEADS = frozenset(
     "technique method approach framework model architecture strategy algorithm objective "
     "scheme pipeline recipe system procedure paradigm mechanism loss variant".split()
 )
-DISCOVERED = (
-    GROUP_ACRONYM,
-    GROUP_LONG,
-    GROUP_NAMED,
-    GROUP_SHAPE,
-    GROUP_CONTEXT,
-    GROUP_EPONYM,
-    GROUP_TERM,
-)
+#: The groups of discovered names: every group but the introduction cues.
+DISCOVERED = tuple(group for group in GROUPS if group != GROUP_CUE)
 _LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|/)\s*$")
 _MARKUP_WRAPPED = re.compile(r"\\(?:textit|textbf|emph|texttt|textsc|mathrm|text)\{([^{}]*)\}")
 _MARKUP_OTHER = re.compile(r"\$|\\(?:num|,|;|!)|~")
