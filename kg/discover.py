@@ -263,6 +263,9 @@ _EXISTING = re.compile(r"\b(?:existing|previous|prior|popular|standard|state-of-
 _PROPOSED_APPOSED = re.compile(
     r"\b(?:[Tt]he|[Oo]ur) (?:proposed|new|novel) (?:method|model|approach|framework|algorithm"
     r"|architecture|network|system|technique|scheme|strategy|module|loss)s?,\s+"
+    # Not an aside: "The proposed model, although allowing more flexibility, ...".
+    r"(?!(?:although|though|while|whereas|which|that|when|if|to|in|on|by|with|for|as|unlike"
+    r"|despite|however|thus|hence|and|but|or|dubbed|called|named|termed)\b)"
     r"([A-Za-z][\w-]*(?:\s+[\w-]+){0,4}?),"
 )
 # "A novel dataset SNLI-VE ...", "a new loss Foo-Loss".

@@ -275,6 +275,7 @@ def test_forms_of_introduction(nlp, text, name):
         "SPARQL is a highly powerful query language for linked data.",
         "Furthermore, we propose two Bayesian optimisation strategies for tuning.",
         "It improves upon existing algorithms; namely Probabilistic Inference for Control (PILCO).",
+        "A model is presented. The proposed model, although allowing more flexibility, is small.",
     ],
 )
 def test_what_is_not_an_introduction(nlp, text):
