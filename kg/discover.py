@@ -108,11 +108,12 @@ _VERSION_AFTER = re.compile(rf"\s({_VERSION})\b(?![\w%.,/-]*\d){_NOT_MEASURE}")
 _WORDS_BEFORE = re.compile(r"(?<![\w-])(?:([A-Za-z]+)\s)?([\w-]+)[\s-]$")
 _X_TO_Y = re.compile(r"[a-z0-9]+-to-[a-z0-9]+", re.IGNORECASE)
 _SENTENCE_GAP = re.compile(r"[.!?]\s+$")
-# One or two proper names ("Markov", "Gauss-Hermite", "Fisher's", "Monte Carlo") before a
-# lower-case word; and the lower-case words that may follow.
+# A proper name ("Markov", "Gauss-Hermite", "Fisher's") before a lower-case word; and the
+# lower-case words that may follow it.
 _EPONYM = re.compile(r"(?<![\w-])([A-Z][a-z]+(?:[-–][A-Z][a-z]+)?(?:'s)?)(?= [a-z])")
 _LOWER_RUN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-# Where a capital says nothing: after a sentence's end, a colon, or another capitalised word.
+# Where a capital says nothing: after a sentence's end, a colon, a bracket or a dash (a list
+# item, part of a longer name), or after another capitalised word.
 _AFTER_CAPITAL_OR_GAP = re.compile(r"(?:[.!?:;()\[\-–—]|\b[A-Z][\w-]*)\s*$")
 _ADJECTIVE_SHAPED = re.compile(r"[A-Z][a-z]+(?:ian|ic|al|ed|ive|ous|ar|ent|ant)")
 #: Lower-case words of an eponym's name, its head included ("Fisher exact test": 2).
