@@ -420,8 +420,10 @@ class Discover:
         self._shapes(doc, text, found)
         self._introductions(doc, text, found)
         self._context(doc, text, found)
-        self._used_names(doc, text, found)
-        self._eponyms(doc, text, found)
+        if not _title_case(text):
+            # In a title every word is capitalised, so a capital says nothing.
+            self._used_names(doc, text, found)
+            self._eponyms(doc, text, found)
         # Task heads are few and modalities many: find a head, then look at the word before.
         for head in self.lists.task_head.finditer(_lowered(text)):
             before = _WORDS_BEFORE.search(text, max(0, head.start() - 40), head.start())
@@ -684,9 +686,7 @@ class Discover:
 
     def _used_names(self, doc: Doc, text: str, found: dict[str, list[Span]]) -> None:
         """Capitalised phrases right after a word of use name techniques: "uses Constraint
-        Programming", "based on Dynamic Time Warping"."""
-        if _title_case(text):
-            return  # in a title every word is capitalised, so a capital says nothing
+        Programming", "based on Dynamic Time Warping" (not run on titles)."""
         for cue in self.lists.use_cue.finditer(_lowered(text)):
             name = _TITLE_NAME.match(text, cue.end())
             if name is None or " " not in name.group(0).strip():
@@ -705,9 +705,8 @@ class Discover:
         the name: "a Markov chain", "the Bonferroni correction", "Gauss-Hermite quadrature",
         "Fisher's exact test". Not at a sentence's start nor after another capitalised word,
         where capitals say nothing; not where the vocabulary knows a name already ("Gaussian
-        process regression"); and not an adjective before a generic head ("Bayesian model")."""
-        if _title_case(text):
-            return
+        process regression"); and not an adjective before a generic head ("Bayesian model").
+        Not run on titles."""
         known = [(s.start_char, s.end_char) for s in doc.spans.get("kg_vocab", [])]
         lists = self.lists
         for match in _EPONYM.finditer(text):
