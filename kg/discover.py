@@ -871,8 +871,9 @@ def description_follows(text: str, end: int, *, not_words: frozenset[str]) -> bo
 
 
 def _initials_of(short: str, words: list[str]) -> bool:
-    """Whether the capitals of ``short`` are the initials of ``words``, in order ("PaLM" of
-    "Pathways Language Model"; not "K-Means" of "Incremental Weighted").
+    """Whether the capitals of ``short`` are the initials of ``words``, in order, from the
+    first ("PaLM" of "Pathways Language Model"; not "K-Means" of "Incremental Weighted"). One
+    capital is no acronym: "Transformer" is not short for "Inner Thinking".
 
     Examples
     --------
@@ -880,10 +881,15 @@ def _initials_of(short: str, words: list[str]) -> bool:
     True
     >>> _initials_of("K-Means", ["Incremental", "Weighted"])
     False
+    >>> _initials_of("Transformer", ["Inner", "Thinking"])
+    False
     """
     capitals = [ch for ch in short if ch.isupper()]
-    initials = iter(word[0].upper() for word in words if word)
-    return bool(capitals) and all(ch in initials for ch in capitals)
+    initials = [word[0].upper() for word in words if word]
+    if len(capitals) < 2 or not initials or capitals[0] != initials[0]:
+        return False
+    remaining = iter(initials)
+    return all(ch in remaining for ch in capitals)
 
 
 def _trim_name(name: str) -> str:

@@ -103,3 +103,12 @@ def test_a_title_head_before_a_review_is_a_topic(nlp):
         nlp, "We review the field.", title="Time Zorbing: A Review on Computational Models"
     )
     assert "ZorbDet" in introduced(nlp, "We detect objects.", title="ZorbDet:In Defense of Range")
+
+
+def test_a_known_name_ending_a_title_head_is_not_what_the_title_introduces(nlp):
+    # "Transformer" is a known name, and no acronym of "Deep Thinking" for having a capital T.
+    found = introduced(
+        nlp, "We study depth.", title="Deep Thinking Transformer: Leveraging Dynamic Depth"
+    )
+    assert "Transformer" not in found
+    assert "Deep Thinking Transformer" in found
