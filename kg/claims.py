@@ -622,10 +622,24 @@ def _adjective_claims(
 def _reverse_claims(
     s: _Sentence, cue: Cue, match: re.Match[str], words: LineageWords
 ) -> list[Claim]:
-    """ "Adopted by Y and Z", "Foundation of Y": in a note on a paper, the names build on
-    what the paper introduces."""
+    """ "Adopted by Y and Z", "Foundation of Y", "LLaMA's open release spawned Y": in a note
+    on a paper, the names build on what the paper introduces. The clause names nothing
+    before the cue but that artifact."""
     start, _ = _clause_start(s.text, match.start())
-    if not s.is_note or s.text[start : match.start()].strip(" ,"):
+    if not s.is_note:
+        return []
+    own = name_key(s.recent.text) if s.recent is not None else None
+    before = [m for m in s.mentions if start <= m.start < match.start()]
+    if any(name_key(m.text) != own for m in before):
+        return []  # "BERT's success led to ...": the descendants of another name
+    if not before and s.text[start : match.start()].strip(" ,"):
+        return []
+    # The artifact opens the clause as its subject, with no aside before the cue ("X, a novel
+    # NLP inspired Seq2Seq model" is no lineage of X).
+    if before and (
+        s.text[start : before[0].start].strip(" ,").lower() not in ("", "the")
+        or "," in s.text[before[0].end : match.start()]
+    ):
         return []
     children = _objects(s, match.end(), cue, words)
     return [
@@ -935,8 +949,9 @@ def _pair_features(
     positioned = len(sentences) >= MIN_POSITIONED_SENTENCES
     for index, s in enumerate(sentences):
         candidates = []
+        descendants = _descendants(s, words)
         for m in s.mentions:
-            if m.introduced or not _parent_ok(m, None, "uses", s, words):
+            if m.introduced or m.start in descendants or not _parent_ok(m, None, "uses", s, words):
                 continue
             # These patterns end at the name; a window before it is all they need to read.
             window = max(0, m.start - CUE_WINDOW)
@@ -1012,6 +1027,22 @@ def _pair_features(
             features.add("entry_introduces")
         out[key] = (frozenset(features), claim)
     return out
+
+
+def _descendants(s: _Sentence, words: LineageWords) -> set[int]:
+    """Where the names a reverse cue governs start, in a note ("paved the way for Y", "spawned
+    Y and Z"): what grew from something, never what the entry's own work uses. (In an
+    abstract "followed by Y" is a sequence of steps.)"""
+    if not s.is_note:
+        return set()
+    lowered = s.text.lower() if s.text.isascii() else None
+    return {
+        m.start
+        for cue in load_cues()
+        if cue.form == "reverse"
+        for match in cue.finditer(s.text, lowered, 0, len(s.text))
+        for m in _objects(s, match.end(), cue, words)
+    }
 
 
 # The name is what the new thing is for ("a method for fine-tuning BERT") or is compared with

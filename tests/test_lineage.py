@@ -5,14 +5,14 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from kg.claims import read_claims
+from kg.claims import pair_features, read_claims
 from kg.extract import extract_entries
 from kg.graph import build_graph
 from kg.lineage import add_lineage
 from kg.model import Concept, Corpus, Entry, Link, Page, Paper, Paragraph
 from kg.resolve import resolve
 from kg.segment import segment_page
-from kg.vocab import load_vocabulary
+from kg.vocab import load_vocabulary, name_key
 from tests.lineage_helpers import stated
 
 
@@ -372,3 +372,64 @@ def test_a_number_that_measures_is_not_a_version(nlp):
     text = "We make an agent trained by AlphaZero 2.5 times faster. It plays NoGo well."
     names = {m.text for m in next(extract_entries([entry(text)], nlp)).mentions}
     assert "AlphaZero" in names and "AlphaZero 2.5" not in names
+
+
+def _note_lineage(nlp, title: str, note: str) -> set[tuple[str, str, str]]:
+    """(child, link, parent) of a title and the summary note below it, as a reading list
+    gives them."""
+    item = Entry(
+        "t.txt", 1, 2, title=title, title_line=1, paragraphs=(Paragraph(note, 2, "summary"),)
+    )
+    extracted = [read_claims(x) for x in extract_entries([item], nlp)]
+    graph = build_graph(add_lineage(resolve(extracted, load_vocabulary())))
+    return {
+        (graph.nodes[u]["label"], d["kind_of_link"], graph.nodes[v]["label"])
+        for u, v, d in graph.edges(data=True)
+        if d["relation"] == "builds_on" and graph.nodes[u]["kind"] != "paper"
+    }
+
+
+def test_what_a_note_says_grew_from_the_paper_builds_on_it(nlp):
+    links = _note_lineage(
+        nlp,
+        "ZorbLM: Open and Efficient Foundation Language Models",
+        "ZorbLM's leak and subsequent open release spawned QuuxChat, FizzLM, and hundreds of"
+        " community models.",
+    )
+    assert ("QuuxChat", "uses", "ZorbLM") in links
+    assert ("FizzLM", "uses", "ZorbLM") in links
+    assert not any(child == "ZorbLM" for child, _, _ in links)
+
+
+def test_what_grew_from_a_paradigm_the_paper_set_up_is_no_candidate_parent(nlp):
+    # The scorer is never offered a descendant as something the paper's own work uses.
+    item = Entry(
+        "t.txt",
+        1,
+        2,
+        title="ZorbLM: Open and Efficient Foundation Language Models",
+        title_line=1,
+        paragraphs=(
+            Paragraph(
+                "It established the token paradigm that subsequently underpinned QuuxChat,"
+                " FizzLM, and the broader wave of audio language models.",
+                2,
+                "summary",
+            ),
+        ),
+    )
+    candidates = pair_features(next(extract_entries([item], nlp)))
+    assert not {name_key("QuuxChat"), name_key("FizzLM")} & set(candidates)
+
+
+def test_a_name_the_paper_is_inspired_by_in_an_aside_is_not_its_descendant(nlp):
+    # "inspired" before a capital is a reverse cue ("inspired GPT-2"); here the artifact is
+    # no subject of it, only named before an aside.
+    links = _note_lineage(
+        nlp,
+        "zorbPose-NLP: A Language Processing Approach to Pose Estimation using Radars",
+        "In this paper we presented zorbPose-NLP, a novel Natural Language Processing (NLP)"
+        " inspired Sequence-to-Sequence (Seq2Seq) key-point estimator using radar data."
+        " This is the first method to estimate 25 key-points using radar data alone.",
+    )
+    assert not any(parent == "zorbPose-NLP" for _, _, parent in links)
