@@ -284,6 +284,7 @@ def test_a_name_many_entries_introduce_does_not_make_them_one_paper(nlp):
         ("ZorbBench-2", "ZorbBench", True),  # a version of it
         ("SWZ-bench", "SWZ", False),  # a fragment, not a parent
         ("re-ZID", "ZID", False),  # a word prefix and a short head
+        ("Zorbwork-SWE", "SWE", False),  # an application domain (software engineering)
     ],
 )
 def test_names_imply_lineage_only_through_their_head(nlp, child, parent, inferred):
