@@ -124,15 +124,18 @@ _LOWER_NAME = re.compile(
     r"[a-z][a-z0-9]*[A-Za-z0-9]*(?=,\s+(?:a|an|the)\s)"
     r"|(?!(?:to|that|how|which|what|a|an|the|in|on|for|of|with|and|or|this|these|our|its|it|we"
     r"|new|novel|using|use)\b)[a-z][\w-]*"
-    r"(?:\s+(?!(?:called|named|dubbed|termed)\b)[a-z][\w-]*){1,3}"
+    r"(?:\s+(?!(?:called|named|dubbed|termed|is|are|was|were)\b)[a-z][\w-]*){1,3}"
     r"(?=,\s+(?:a|an|the|which|that)\s)"
 )
 # After "called" / "we call" a lower-case name may end its clause: "which we call human
-# experience replay." (after "we propose" such a phrase is a description, not a name).
+# experience replay." (after "we propose" such a phrase is a description, not a name), or
+# come before its passive verb: "a construction named compact convolution is proposed".
 _CALLED_LOWER_NAME = re.compile(
     r"(?!(?:to|that|how|which|what|a|an|the|in|on|for|of|with|and|or|this|these|our|its|it|we"
-    r"|as|by|upon|out|off|up|new|novel|using|use)\b)[a-z][\w-]*(?:\s+[a-z][\w-]*){1,3}"
-    r"(?=\s*(?:[.,;:()]|$))"
+    r"|as|by|upon|out|off|up|new|novel|using|use)\b)[a-z][\w-]*"
+    r"(?:\s+(?!(?:is|are|was|were)\b)[a-z][\w-]*){1,3}"
+    r"(?=\s*(?:[.,;:()]|$)|\s+(?:is|are|was|were)\s+(?:first\s+)?(?:proposed|introduced"
+    r"|presented|designed|developed|devised|built|constructed)\b)"
 )
 #: Words that may stand between an introduction cue and the name it introduces.
 SKIPPABLE_WORDS = frozenset(

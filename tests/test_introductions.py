@@ -59,6 +59,12 @@ INTRODUCES = [
         "We propose a robust sampler, Incremental Weighted K-Means, for active learning.",
         "Incremental Weighted K-Means",
     ),
+    # A lower-case name ends before its passive verb.
+    ("A new pooling strategy called shuffle zorbing is designed, which helps.", "shuffle zorbing"),
+    (
+        "A novel construction named compact zorbing is proposed to compress channels.",
+        "compact zorbing",
+    ),
 ]
 
 NOT_INTRODUCED = [
@@ -85,6 +91,11 @@ NOT_INTRODUCED = [
     ("Existing systems detect and present ZorbAlerts to the user.", "ZorbAlerts"),
     # An unknown name before a whole description only qualifies it.
     ("We propose a ReZorb multi-modal data augmentation method.", "ReZorb"),
+    # "named" as an adjective names nothing.
+    (
+        "ZorbNER helps when key named entities are mentioned, both masked or not.",
+        "entities are mentioned",
+    ),
 ]
 
 
