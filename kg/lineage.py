@@ -67,6 +67,11 @@ def _years(corpus: Corpus) -> dict[str, int]:
 #: A head shorter than this is a fragment, not a name ("ID", "AI").
 MIN_HEAD_CHARS = 3
 _VERSION_SUFFIX = re.compile(r"[ -]?v?\d+(?:\.\d+)*[a-z]?$")
+# Words that end a noun phrase's head: what follows them is not the name's head. Lower case
+# only, as titles write them: the "A" of "A-DSGD" is part of a name.
+_FUNCTION_WORD = re.compile(
+    r"(?:^|\s)(?:of|with|for|in|on|to|from|via|by|and|or|a|an|the|using|at|as)(?:\s|$)"
+)
 
 
 def _contained_name(child_label: str, parent_label: str) -> bool:
@@ -88,6 +93,12 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
     (False, False)
     >>> _contained_name("non-autoregressive generation", "autoregressive generation")
     False
+
+    A phrase with a function word has its head before it: "Persistence Homology of TEDtalk"
+    is no TEDtalk, and "Taking a HINT" no HINT.
+
+    >>> _contained_name("Persistence Homology of TEDtalk", "TEDtalk")
+    False
     """
     child = child_label.strip()
     parent = parent_label.strip()
@@ -103,6 +114,8 @@ def _contained_name(child_label: str, parent_label: str) -> bool:
     for name in (child, singular):
         if len(name) > len(parent) and name.endswith(parent) and name[-len(parent) - 1] in " -":
             prefix = name[: -len(parent) - 1]
+            if _FUNCTION_WORD.search(prefix):
+                return False
             # "SG-DQN" names a DQN; "non-autoregressive generation", "re-ranking" are words.
             return name[-len(parent) - 1] != "-" or re.search(r"[A-Z0-9]", prefix) is not None
     rest = child[len(parent) :]

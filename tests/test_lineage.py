@@ -434,3 +434,15 @@ def test_a_name_the_paper_is_inspired_by_in_an_aside_is_not_its_descendant(nlp):
         " This is the first method to estimate 25 key-points using radar data alone.",
     )
     assert not any(parent == "zorbPose-NLP" for _, _, parent in links)
+
+
+def test_a_title_phrase_does_not_build_on_the_name_after_its_function_word(nlp):
+    # The head of "Taking a ZORBQ" or "Homology of ZorbTalk" stands before "a" / "of".
+    edges = lineage_of(
+        nlp,
+        entry(
+            "We propose Zorbing Quux Tuning (ZORBQ), which grounds models in zorbs.",
+            title="Taking a ZORBQ: Leveraging Zorbs to Ground Models",
+        ),
+    )
+    assert not any(inferred for *_, inferred in edges)
