@@ -35,6 +35,7 @@ import random
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,7 +59,9 @@ MODEL = ROOT / "kg" / "data" / "lineage_model.json"
 FRACTION_SEED = 7
 
 
-def gold_introductions(sample: list[dict], records: dict[str, dict], jobs: int):
+def gold_introductions(
+    sample: list[dict], records: dict[str, dict], jobs: int
+) -> Callable[[Iterable[Entry]], list[ExtractedEntry]]:
     """An extractor (:data:`kg.pipeline.Extractor`) that marks introduced exactly the names
     the answer key says a sampled entry introduces, and no other; entries outside the sample
     are extracted as usual."""
@@ -73,7 +76,7 @@ def gold_introductions(sample: list[dict], records: dict[str, dict], jobs: int):
         for line in range(row["start"], row["end"] + 1):
             introduced[(row["file"], line)] = names
 
-    def extract(entries) -> list[ExtractedEntry]:
+    def extract(entries: Iterable[Entry]) -> list[ExtractedEntry]:
         found = extract_entries(entries, build_pipeline(), n_process=jobs)
         return [read_claims(_marked(item, introduced)) for item in found]
 
@@ -111,8 +114,8 @@ def main() -> None:
         row for row in quality.read_jsonl(quality.DATA / "train_sample.jsonl") if row["id"] in gold
     ]
     fold_of = {row["id"]: row["batch"] % FOLDS for row in sample}
-    drawn = random.Random(FRACTION_SEED).sample(
-        sorted(fold_of), round(len(fold_of) * args.fraction)
+    kept = set(
+        random.Random(FRACTION_SEED).sample(sorted(fold_of), round(len(fold_of) * args.fraction))
     )
     records = {r["id"]: r for r in quality.read_jsonl(quality.DATA / "train_gold.jsonl")}
     tune = training.examples(quality.PWC, "tune")
@@ -126,7 +129,6 @@ def main() -> None:
         for threshold in settings:
             totals = {"links": quality.Counts(), "introduces": quality.Counts()}
             errors = quality.Report()
-            kept = set(drawn)
             for fold in range(FOLDS):
                 if threshold is None:
                     MODEL.unlink()
