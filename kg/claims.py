@@ -630,14 +630,15 @@ def _reverse_claims(
         return []
     own = name_key(s.recent.text) if s.recent is not None else None
     before = [m for m in s.mentions if start <= m.start < match.start()]
-    if any(name_key(m.text) != own for m in before):
-        return []  # "BERT's success led to ...": the descendants of another name
-    if not before and s.text[start : match.start()].strip(" ,"):
-        return []
-    # The artifact opens the clause as its subject, with no aside before the cue ("X, a novel
-    # NLP inspired Seq2Seq model" is no lineage of X).
-    if before and (
-        s.text[start : before[0].start].strip(" ,").lower() not in ("", "the")
+    if not before:
+        if s.text[start : match.start()].strip(" ,"):
+            return []
+    elif (
+        # "BERT's success led to ...": the descendants of another name.
+        any(name_key(m.text) != own for m in before)
+        # The artifact opens the clause as its subject, with no aside before the cue ("X, a
+        # novel NLP inspired Seq2Seq model" is no lineage of X).
+        or s.text[start : before[0].start].strip(" ,").lower() not in ("", "the")
         or "," in s.text[before[0].end : match.start()]
     ):
         return []
